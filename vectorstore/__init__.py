@@ -1,0 +1,1 @@
+"""Turns articles into stored, searchable passages: parsing, cleaning, chunking, embedding, Chroma."""

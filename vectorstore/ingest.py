@@ -1,0 +1,176 @@
+"""Ingest files, folders, URLs and feeds into the store; bad inputs are reported, never fatal."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from vectorstore.chunking import chunk_article
+from vectorstore.fingerprint import article_id, content_hash, hamming, simhash
+from vectorstore.models import Article, Failure, IngestReport, ParsedDocument
+from vectorstore.parsing import (
+    SUPPORTED_SUFFIXES,
+    ParseError,
+    read_path_detailed,
+    read_url_detailed,
+)
+from vectorstore.store import ArticleStore
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class IngestTimings:
+    """Wall-clock seconds per stage, for benchmarks."""
+
+    parse: float = 0.0
+    chunk: float = 0.0
+    store: float = 0.0  # includes embedding; see ``bench/`` for the split
+    per_stage: dict[str, float] = field(default_factory=dict)
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def expand_sources(sources: Iterable[str]) -> Iterator[str]:
+    """Folders become their files (recursive, hidden ones skipped); URLs and files pass through."""
+    for source in sources:
+        path = Path(source)
+        if not is_url(source) and path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(
+                    p.startswith(".") for p in child.relative_to(path).parts
+                ):
+                    yield str(child)
+        else:
+            yield source
+
+
+def read_source(source: str, store: ArticleStore) -> tuple[list[ParsedDocument], list[str]]:
+    """Parsed documents and per-item errors of one file or URL."""
+    if is_url(source):
+        return read_url_detailed(source, store.config)
+    path = Path(source)
+    if not path.exists():
+        raise ParseError("no such file or folder")
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        supported = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise ParseError(
+            f"unsupported file type {path.suffix or '(none)'} (supported: {supported})"
+        )
+    return read_path_detailed(path, store.config)
+
+
+def build_article(doc: ParsedDocument) -> Article:
+    text_hash = content_hash(doc.text)
+    return Article(
+        id=article_id(doc.url, text_hash),
+        title=doc.title or "(untitled)",
+        text=doc.text,
+        content_hash=text_hash,
+        source=doc.source,
+        author=doc.author,
+        published_at=doc.published_at,
+        url=doc.url,
+        language=doc.language,
+        origin=doc.origin,
+        simhash=f"{simhash(doc.text):016x}",
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+
+
+class _NearDuplicates:
+    """Known SimHashes, loaded once per ingest run and extended as articles land."""
+
+    def __init__(self, store: ArticleStore, max_bits: int) -> None:
+        self.max_bits = max_bits
+        self.known = [(a.id, int(a.simhash, 16)) for a in store.list_articles() if a.simhash]
+
+    def match(self, article: Article) -> str | None:
+        value = int(article.simhash, 16)
+        for other_id, other in self.known:
+            if other_id != article.id and hamming(value, other) <= self.max_bits:
+                return other_id
+        return None
+
+    def add(self, article: Article) -> None:
+        self.known.append((article.id, int(article.simhash, 16)))
+
+
+def ingest(
+    sources: Sequence[str],
+    store: ArticleStore,
+    progress: Progress | None = None,
+    timings: IngestTimings | None = None,
+) -> IngestReport:
+    """Parse, deduplicate, chunk and store every source; one bad source never stops the rest."""
+    report = IngestReport()
+    timings = timings or IngestTimings()
+    items = list(expand_sources(sources))
+    near = _NearDuplicates(store, store.config.near_duplicate_bits)
+    for position, source in enumerate(items):
+        if progress:
+            progress(position, len(items), source)
+        t0 = time.perf_counter()
+        try:
+            docs, errors = read_source(source, store)
+        except ParseError as exc:
+            report.failed.append(Failure(path=source, error=str(exc)))
+            continue
+        except Exception as exc:  # a parser bug must not lose the batch
+            report.failed.append(Failure(path=source, error=f"unexpected error: {exc!r}"))
+            continue
+        finally:
+            timings.parse += time.perf_counter() - t0
+        report.failed.extend(Failure(path=source, error=e) for e in errors)
+        for doc in docs:
+            try:
+                _store_document(doc, store, report, near, timings)
+            except Exception as exc:
+                report.failed.append(
+                    Failure(path=doc.origin or source, error=f"store error: {exc}")
+                )
+    if progress:
+        progress(len(items), len(items), "done")
+    return report
+
+
+def _store_document(
+    doc: ParsedDocument,
+    store: ArticleStore,
+    report: IngestReport,
+    near: _NearDuplicates,
+    timings: IngestTimings,
+) -> None:
+    article = build_article(doc)
+    if store.find_by_hash(article.content_hash) is not None:
+        report.skipped += 1
+        return
+    previous = store.get_article(article.id)
+    t0 = time.perf_counter()
+    chunks = chunk_article(
+        article.id, article.text, store.config.chunk_chars, store.config.chunk_overlap_sentences
+    )
+    timings.chunk += time.perf_counter() - t0
+    duplicate_of = near.match(article)
+    article = Article(
+        **{**article.to_dict(), "chunk_count": len(chunks), "near_duplicate_of": duplicate_of}
+    )
+    t0 = time.perf_counter()
+    store.put(article, chunks)
+    timings.store += time.perf_counter() - t0
+    near.add(article)
+    if previous is not None:
+        report.replaced += 1
+    else:
+        report.added += 1
+    report.chunks += len(chunks)
+    report.article_ids.append(article.id)
+    if duplicate_of:
+        report.near_duplicates.append(
+            {"article_id": article.id, "title": article.title, "duplicate_of": duplicate_of}
+        )
