@@ -1,0 +1,1 @@
+"""Briefbot's Streamlit web app (``streamlit run ui/app.py``): presentation over ``Briefbot``."""

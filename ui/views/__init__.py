@@ -1,0 +1,1 @@
+"""One module per page: chat, briefing, library."""

@@ -1,0 +1,184 @@
+"""Briefing: a topic and optional filters in, a one-page cited briefing (PDF / Markdown) out."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from bot.redact import redact
+from bot.service import Briefbot
+from bot.types import SearchFilters
+from ui import state
+from ui.render import HIGHLIGHT, byline, escape_md, md_link
+from ui.streaming import Events, run_with_events
+
+if TYPE_CHECKING:
+    from bot.briefing_model import Briefing
+
+RESULT = "briefing_result"
+
+
+@dataclass
+class Result:
+    briefing: Briefing
+    markdown: str
+    pdf: bytes | None
+    pages: int | None
+    error: str | None = None
+
+
+def render() -> None:
+    bot = state.get_bot()
+    st.title("Policy briefing")
+    st.caption("One page from the stored articles; every quote verbatim and checked.")
+    sources = sorted({a.source for a in bot.articles() if a.source})
+    with st.form("briefing_form"):
+        topic = st.text_input("Topic", placeholder="e.g. North Korea and US dialogue")
+        chosen = st.multiselect("Only these publishers (optional)", sources)
+        since_col, until_col = st.columns(2)
+        since = since_col.date_input("Published from (optional)", value=None)
+        until = until_col.date_input("Published until (optional)", value=None)
+        go = st.form_submit_button("Generate briefing", type="primary")
+    if go:
+        if not topic.strip():
+            st.warning("Type a topic first.")
+        else:
+            filters = SearchFilters(sources=tuple(chosen), since=since, until=until)
+            _generate(bot, topic.strip(), filters)
+    result: Result | None = st.session_state.get(RESULT)
+    if result is not None:
+        _show(result)
+
+
+def _generate(bot: Briefbot, topic: str, filters: SearchFilters) -> None:
+    from bot.briefing import generate_briefing
+
+    with st.status("Writing the briefing…", expanded=True) as status:
+
+        def handle(kind: str, payload: Any) -> None:
+            if kind == "progress":
+                status.update(label=f"{escape_md(str(payload))}…")
+                status.write(escape_md(str(payload)))
+
+        def work(events: Events) -> Briefing:
+            return generate_briefing(bot, topic, filters=filters, progress=events.progress)
+
+        try:
+            briefing = run_with_events(work, handle)
+        except Exception as exc:
+            status.update(label="The briefing failed", state="error")
+            st.error(escape_md(redact(f"{type(exc).__name__}: {exc}")))
+            return
+        status.write("Exporting PDF and Markdown")
+        result = _export(briefing)
+        status.update(label="Briefing ready", state="complete", expanded=False)
+    st.session_state[RESULT] = result
+
+
+def _export(briefing: Briefing) -> Result:
+    from bot.export import export_briefing, to_markdown
+
+    markdown = to_markdown(briefing)
+    try:
+        with tempfile.TemporaryDirectory(prefix="briefbot-ui-") as tmp:
+            exported = export_briefing(briefing, Path(tmp) / "briefing.pdf")
+            pdf = Path(exported.path).read_bytes()
+        return Result(briefing, markdown, pdf, exported.pages)
+    except Exception as exc:
+        return Result(briefing, markdown, None, None, redact(f"{type(exc).__name__}: {exc}"))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "briefing"
+
+
+def _show(result: Result) -> None:
+    briefing = result.briefing
+    name = f"briefing-{_slug(briefing.topic)}"
+    pdf_col, md_col, _ = st.columns([1, 1, 2])
+    if result.pdf is not None:
+        pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
+        pdf_col.download_button(
+            f"Download PDF{pages}",
+            data=result.pdf,
+            file_name=f"{name}.pdf",
+            mime="application/pdf",
+            type="primary",
+            on_click="ignore",
+        )
+    else:
+        st.error(f"PDF export failed: {escape_md(result.error)}")
+    md_col.download_button(
+        "Download Markdown",
+        data=result.markdown,
+        file_name=f"{name}.md",
+        mime="text/markdown",
+        on_click="ignore",
+    )
+    with st.container(border=True):
+        show_briefing(briefing)
+
+
+def _quote(briefing: Briefing, marker: int) -> str:
+    try:
+        citation = briefing.citation(marker)
+    except KeyError:
+        return f"\\[{marker}\\]"
+    return f":{HIGHLIGHT}[{escape_md(citation.quote).strip()}] \\[{marker}\\]"
+
+
+def show_briefing(briefing: Briefing) -> None:
+    """The briefing's sections, every string escaped, quotes highlighted with their marker."""
+    st.header(escape_md(briefing.title))
+    span = " – ".join(d[:10] for d in (briefing.earliest, briefing.latest) if d)
+    meta = f"{briefing.source_count} sources" + (f" · {escape_md(span)}" if span else "")
+    st.caption(f"Topic: {escape_md(briefing.topic)} · {meta}")
+    st.subheader("Bottom line")
+    st.markdown(escape_md(briefing.bottom_line))
+    if briefing.developments:
+        st.subheader("Key developments")
+        st.markdown(
+            "\n".join(
+                f"- **{escape_md(d.when)}**: {_quote(briefing, d.marker)}"
+                for d in briefing.developments
+            )
+        )
+    if briefing.positions:
+        st.subheader("Positions")
+        lines = []
+        for p in briefing.positions:
+            who = escape_md(p.actor) + (f" ({escape_md(p.role)})" if p.role else "")
+            quotes = " ".join(_quote(briefing, m) for m in p.markers)
+            lines.append(f"- **{who}**: {quotes}")
+        st.markdown("\n".join(lines))
+    if briefing.disagreements:
+        st.subheader("Where sources disagree")
+        for d in briefing.disagreements:
+            detail = f" ({escape_md(d.detail)})" if d.detail else ""
+            st.markdown(
+                f"- **{escape_md(d.subject)}**{detail}: {_quote(briefing, d.left)} "
+                f"vs {_quote(briefing, d.right)}"
+            )
+    if briefing.watch:
+        st.subheader("What to watch")
+        st.markdown(
+            "\n".join(
+                f"- *{escape_md(w.cue)}*: {_quote(briefing, w.marker)}" for w in briefing.watch
+            )
+        )
+    if briefing.sources:
+        st.subheader("Sources")
+        lines = []
+        for s in briefing.sources:
+            markers = " ".join(f"\\[{m}\\]" for m in s.markers)
+            state_note = " · state-affiliated" if s.state_affiliated else ""
+            meta = byline(s.publisher, s.published_at)
+            lines.append(f"- {markers} {md_link(s.title, s.url)} — {meta}{state_note}")
+        st.markdown("\n".join(lines))
+    for note in briefing.notes:
+        st.caption(escape_md(note))

@@ -1,0 +1,133 @@
+"""Chat: questions in, streamed answers out, each claim backed by a highlighted verbatim quote."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+from bot.redact import redact
+from bot.service import Briefbot
+from bot.types import Answer, Citation
+from ui import state
+from ui.render import HIGHLIGHT, QuoteContext, byline, escape_md, md_link, quote_context
+from ui.render import safe_paragraphs as safe_md
+from ui.streaming import Events, Throttle, run_with_events
+
+TURNS = "chat_turns"
+ABSTAINED = "The sources don't answer this."
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: Answer | None = None
+    error: str | None = None
+    contexts: dict[int, QuoteContext | None] = field(default_factory=dict)
+
+
+def render() -> None:
+    st.title("Ask your articles")
+    st.caption("Every quote below is copied verbatim from a stored article and checked.")
+    turns: list[Turn] = st.session_state.setdefault(TURNS, [])
+    for turn in turns:
+        _show_turn(turn)
+    question = st.chat_input("Ask a question about the stored articles")
+    if turns and st.button("Clear conversation", type="tertiary"):
+        st.session_state[TURNS] = []
+        st.rerun()
+    if question and question.strip():
+        _ask(state.get_bot(), turns, question.strip())
+
+
+def history(turns: list[Turn]) -> list[tuple[str, str]]:
+    """Earlier (question, answer) pairs for follow-ups; failed turns and abstentions left out."""
+    return [
+        (t.question, t.answer.answer)
+        for t in turns
+        if t.answer is not None and not t.answer.abstained
+    ]
+
+
+def _ask(bot: Briefbot, turns: list[Turn], question: str) -> None:
+    from bot.answer import answer_question
+
+    turn = Turn(question=question)
+    with st.chat_message("user"):
+        st.markdown(safe_md(question))
+    with st.chat_message("assistant"):
+        placeholder = st.empty()
+        placeholder.markdown("_Searching the articles…_")
+        streamed: list[str] = []
+        throttle = Throttle()
+
+        def handle(kind: str, payload: Any) -> None:
+            if kind == "token":
+                streamed.append(payload)
+                if throttle.ready():
+                    placeholder.markdown(safe_md("".join(streamed)) + " ▌")
+
+        past = history(turns)
+
+        def work(events: Events) -> Answer:
+            return answer_question(bot, question, history=past, on_token=events.token)
+
+        try:
+            turn.answer = run_with_events(work, handle)
+        except Exception as exc:  # shown to the user, never with a secret in it
+            turn.error = redact(f"{type(exc).__name__}: {exc}")
+        else:
+            turn.contexts = _contexts(bot, turn.answer.citations)
+        placeholder.empty()
+        _show_answer(turn)
+    turns.append(turn)
+
+
+def _contexts(bot: Briefbot, citations: list[Citation]) -> dict[int, QuoteContext | None]:
+    texts: dict[str, str] = {}
+    out: dict[int, QuoteContext | None] = {}
+    for c in citations:
+        if c.article_id not in texts:
+            article = bot.article(c.article_id)
+            texts[c.article_id] = article.text if article else ""
+        out[c.marker] = quote_context(texts[c.article_id], c.start, c.end, c.quote)
+    return out
+
+
+def _show_turn(turn: Turn) -> None:
+    with st.chat_message("user"):
+        st.markdown(safe_md(turn.question))
+    with st.chat_message("assistant"):
+        _show_answer(turn)
+
+
+def _show_answer(turn: Turn) -> None:
+    if turn.error:
+        st.error(f"Could not answer: {escape_md(turn.error)}")
+        return
+    answer = turn.answer
+    assert answer is not None
+    if answer.abstained:
+        st.info(ABSTAINED, icon=":material/search_off:")
+        return
+    st.markdown(safe_md(answer.answer))
+    if answer.flagged_quotes:
+        flagged = "; ".join(f"“{escape_md(q)}”" for q in answer.flagged_quotes)
+        st.warning(
+            f"The model put these words in quotation marks, but no source contains them: {flagged}"
+        )
+    for citation in answer.citations:
+        _show_citation(citation, turn.contexts.get(citation.marker))
+
+
+def _show_citation(c: Citation, context: QuoteContext | None) -> None:
+    with st.container(border=True):
+        st.markdown(f"**\\[{c.marker}\\]** {md_link(c.title, c.url)}")
+        st.caption(byline(c.source, c.published_at, placeholders=True))
+        if context is not None:
+            st.markdown(context.markdown())
+        else:
+            st.markdown(f":{HIGHLIGHT}[{escape_md(c.quote)}]")
+        if not c.verified:
+            st.caption(":warning: This quote could not be verified against the article.")
