@@ -17,7 +17,7 @@ from vectorstore.parsing import (
     read_path_detailed,
     read_url_detailed,
 )
-from vectorstore.store import ArticleStore
+from vectorstore.store import ArticleStore, StoreUnavailable
 
 Progress = Callable[[int, int, str], None]
 
@@ -101,17 +101,55 @@ class _NearDuplicates:
         self.known.append((article.id, int(article.simhash, 16)))
 
 
+WRITE_BATCH = 16  # articles per store write: fewer Chroma commits, same all-or-nothing per article
+
+
+@dataclass
+class _Ready:
+    article: Article
+    chunks: list
+    replaces: bool
+    origin: str
+
+
 def ingest(
     sources: Sequence[str],
     store: ArticleStore,
     progress: Progress | None = None,
     timings: IngestTimings | None = None,
 ) -> IngestReport:
-    """Parse, deduplicate, chunk and store every source; one bad source never stops the rest."""
+    """Parse, deduplicate, chunk and store every source; one bad source never stops the rest.
+
+    Articles are written in small batches (``WRITE_BATCH``), each article whole or not at all.
+    A store that cannot be reached (``StoreUnavailable``) stops the run: every later write would
+    fail the same way. Everything committed before that stays, so running the same ingest again
+    completes it, skipping what is already stored.
+    """
     report = IngestReport()
     timings = timings or IngestTimings()
     items = list(expand_sources(sources))
     near = _NearDuplicates(store, store.config.near_duplicate_bits)
+    pending: list[_Ready] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        t0 = time.perf_counter()
+        try:
+            store.put_many([(r.article, r.chunks) for r in pending])
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            report.failed.extend(
+                Failure(path=r.origin, error=f"store error: {exc}") for r in pending
+            )
+        else:
+            for r in pending:
+                _record(report, r)
+        finally:
+            timings.store += time.perf_counter() - t0
+            pending.clear()
+
     for position, source in enumerate(items):
         if progress:
             progress(position, len(items), source)
@@ -129,27 +167,43 @@ def ingest(
         report.failed.extend(Failure(path=source, error=e) for e in errors)
         for doc in docs:
             try:
-                _store_document(doc, store, report, near, timings)
+                ready = _prepare(doc, store, report, near, timings, pending, flush)
+            except StoreUnavailable:
+                raise
             except Exception as exc:
                 report.failed.append(
                     Failure(path=doc.origin or source, error=f"store error: {exc}")
                 )
+                continue
+            if ready is not None:
+                pending.append(ready)
+                if len(pending) >= WRITE_BATCH:
+                    flush()
+        flush()  # a source's articles are stored before the next source is read
     if progress:
         progress(len(items), len(items), "done")
     return report
 
 
-def _store_document(
+def _prepare(
     doc: ParsedDocument,
     store: ArticleStore,
     report: IngestReport,
     near: _NearDuplicates,
     timings: IngestTimings,
-) -> None:
+    pending: list[_Ready],
+    flush: Callable[[], None],
+) -> _Ready | None:
+    """The article, chunks and flags of one document, or None when it is already stored."""
     article = build_article(doc)
+    if any(r.article.content_hash == article.content_hash for r in pending):
+        report.skipped += 1
+        return None
+    if any(r.article.id == article.id for r in pending):
+        flush()  # a second version of an article in the batch: store the first one first
     if store.find_by_hash(article.content_hash) is not None:
         report.skipped += 1
-        return
+        return None
     previous = store.get_article(article.id)
     t0 = time.perf_counter()
     chunks = chunk_article(
@@ -160,17 +214,23 @@ def _store_document(
     article = Article(
         **{**article.to_dict(), "chunk_count": len(chunks), "near_duplicate_of": duplicate_of}
     )
-    t0 = time.perf_counter()
-    store.put(article, chunks)
-    timings.store += time.perf_counter() - t0
     near.add(article)
-    if previous is not None:
+    return _Ready(article, chunks, previous is not None, doc.origin)
+
+
+def _record(report: IngestReport, ready: _Ready) -> None:
+    article = ready.article
+    if ready.replaces:
         report.replaced += 1
     else:
         report.added += 1
-    report.chunks += len(chunks)
+    report.chunks += len(ready.chunks)
     report.article_ids.append(article.id)
-    if duplicate_of:
+    if article.near_duplicate_of:
         report.near_duplicates.append(
-            {"article_id": article.id, "title": article.title, "duplicate_of": duplicate_of}
+            {
+                "article_id": article.id,
+                "title": article.title,
+                "duplicate_of": article.near_duplicate_of,
+            }
         )
