@@ -18,7 +18,9 @@ that produced it; re-run that command to refresh the section, then `.venv/bin/py
 
 def main() -> None:
     fragments = sorted((DOCS / "bench").glob("*.md"))
-    ranked = sorted(fragments, key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else 99, p.stem))
+    ranked = sorted(
+        fragments, key=lambda p: (ORDER.index(p.stem) if p.stem in ORDER else 99, p.stem)
+    )
     parts = [HEADER] + [p.read_text(encoding="utf-8").strip() + "\n" for p in ranked]
     (DOCS / "benchmarks.md").write_text("\n".join(parts), encoding="utf-8")
     print(f"wrote {DOCS / 'benchmarks.md'} from {len(ranked)} fragments")

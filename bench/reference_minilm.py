@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import load_file
@@ -49,7 +48,9 @@ class ReferenceMiniLM:
             + self._p("embeddings.position_embeddings.weight")[:n]
             + self._p("embeddings.token_type_embeddings.weight")[0]
         )
-        h = self._ln(h, self._p("embeddings.LayerNorm.weight"), self._p("embeddings.LayerNorm.bias"))
+        h = self._ln(
+            h, self._p("embeddings.LayerNorm.weight"), self._p("embeddings.LayerNorm.bias")
+        )
         heads = self.cfg["num_attention_heads"]
         d = h.shape[1] // heads
         for layer in range(self.cfg["num_hidden_layers"]):

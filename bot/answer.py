@@ -642,10 +642,9 @@ def _extractive(
         if not citation.verified:
             log.error("dropping unverified extractive citation of %s", article.id)
             continue
-        label = (article.source or article.title).strip()
-        label = label if len(label) <= 70 else label[:67].rstrip() + "…"
-        shown = re.sub(r"\s+", " ", citation.quote)
-        parts.append(f"{label}: “{shown}” [{citation.marker}]")
+        shown = f"“{' '.join(citation.quote.split())}” [{citation.marker}]"
+        source = " ".join((article.source or "").split())
+        parts.append(f"{source}: {shown}" if source and len(source) <= 60 else shown)
         citations.append(citation)
         used.append(passage)
     return "\n".join(parts), citations, used

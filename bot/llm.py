@@ -14,7 +14,8 @@ one ~100-line class; it also re-creates the ``Llama`` object per chat-model inst
 share one loaded model between instances. :class:`LlamaCppChat` below is a small
 ``BaseChatModel`` over ``Llama.create_chat_completion`` (``_generate`` and ``_stream``, so
 ``.invoke`` and ``.stream`` both work) with one loaded model per (path, context, threads) per
-process, serialised by a lock because a ``Llama`` context is not thread-safe.
+process, serialised by a lock because a ``Llama`` context is not thread-safe. Its KV cache is kept
+between calls, so the system prompt every answer shares is read once.
 """
 
 from __future__ import annotations

@@ -49,7 +49,16 @@ def chroma_server(path: Path, port: int | None = None) -> Iterator[str]:
     """A real ``chroma run`` on loopback; yields its URL and stops it afterwards."""
     port = port or free_port()
     proc = subprocess.Popen(
-        [chroma_executable(), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        [
+            chroma_executable(),
+            "run",
+            "--path",
+            str(path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -60,7 +60,10 @@ def save_upload(home: Path, filename: str, data: bytes) -> Path:
     a temporary file that is then linked into place without replacing anything, so concurrent
     uploads of the same name both survive.
     """
-    folder = (Path(home) / UPLOADS_DIR).resolve()
+    root = Path(home).resolve()
+    folder = (root / UPLOADS_DIR).resolve()
+    if not folder.is_relative_to(root):  # a planted symlink for the folder itself
+        raise UploadRejected(f"{root / UPLOADS_DIR} points outside {root}")
     folder.mkdir(parents=True, exist_ok=True)
     name = safe_filename(filename)
     stem, dot, suffix = name.rpartition(".")
@@ -74,8 +77,10 @@ def save_upload(home: Path, filename: str, data: bytes) -> Path:
     try:
         for n in range(1, 10_000):
             candidate = name if n == 1 else f"{stem}-{n}{dot}{suffix}"
-            target = (folder / candidate).resolve()
-            if target.parent != folder or not target.is_relative_to(folder):
+            target = folder / candidate
+            if os.path.lexists(target):  # taken, even by a dangling symlink: never touch it
+                continue
+            if target.parent != folder or not target.resolve().is_relative_to(folder):
                 raise UploadRejected(f"refusing to write outside {folder}: {filename!r}")
             try:
                 os.link(tmp, target)  # fails if the name exists: never overwrites

@@ -44,12 +44,13 @@ class CliError(Exception):
 @contextlib.contextmanager
 def report_errors() -> Iterator[None]:
     """Known failures become one clear line on stderr and exit code 1; secrets never printed."""
+    from bot.llm import ModelUnavailable
     from bot.redact import redact
     from vectorstore.store import StoreUnavailable
 
     try:
         yield
-    except (CliError, StoreUnavailable) as exc:
+    except (CliError, StoreUnavailable, ModelUnavailable) as exc:
         print(f"briefbot: {redact(str(exc))}", file=sys.stderr)
         raise SystemExit(1) from None
     except KeyboardInterrupt:
