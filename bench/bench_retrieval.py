@@ -190,6 +190,8 @@ def build_store(home: Path, size: int) -> dict[str, float]:
         art["metadatas"].append(store_module._article_metadata(article))
         flush()
     flush(force=True)
+    with contextlib.suppress(Exception):
+        store.close()
     return {
         "build_s": time.perf_counter() - t0,
         "distinct_texts": len(set(texts)),
@@ -287,11 +289,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--store-dir", type=Path, help="keep the built stores here and reuse them on later runs"
     )
-    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process mode
+    parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # child process modes
+    parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.measure:
         print(json.dumps(measure(args.measure, args.queries)))
+        return 0
+    if args.build:
+        built = build_store(args.build, int(args.sizes))
+        (args.build / "bench-build.json").write_text(json.dumps(built))
         return 0
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -307,14 +314,19 @@ def main(argv: list[str] | None = None) -> int:
                 built = json.loads(info.read_text())
                 print(f"reusing the {size}-passage store in {home}", flush=True)
             else:
+                # Built in its own process, which exits (and so flushes and closes Chroma)
+                # before the measuring process opens the store.
                 print(f"building {size} passages...", flush=True)
-                built = build_store(home, size)
-                info.write_text(json.dumps(built))
+                subprocess.run(
+                    [sys.executable, __file__, "--build", str(home), "--sizes", str(size)],
+                    check=True,
+                )
+                built = json.loads(info.read_text())
             print(f"  {built}", flush=True)
             child = subprocess.run(
                 [sys.executable, __file__, "--measure", str(home), "--queries", str(args.queries)],
                 check=True,
-                capture_output=True,
+                stdout=subprocess.PIPE,
                 text=True,
             )
             measured = json.loads(child.stdout.strip().splitlines()[-1])

@@ -330,8 +330,10 @@ def fresh_environment(
             )
         finally:
             # release Chroma's handles before the directory goes away
-            with contextlib.suppress(Exception):
-                store.client.clear_system_cache()  # type: ignore[attr-defined]
+            close = getattr(store, "close", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    close()
 
 
 # ---- retrieval evaluation -------------------------------------------------------------------

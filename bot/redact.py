@@ -28,12 +28,12 @@ _PATTERNS = (
     re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),  # OpenAI-style keys (sk-..., sk-proj-...)
     # "api_key=...", "Authorization: Bearer ...", "bearer ...", JSON "api_key": "..."
     re.compile(
-        r"(?i)\b(api[_-]?key|authorization|bearer)([\"']?\s*[:=]\s*[\"']?|\s+)"
+        r"(?i)(?<![a-z0-9])(api[_-]?key|authorization|bearer)([\"']?\s*[:=]\s*[\"']?|\s+)"
         r"(?!\[redacted\])((?:bearer|basic|token)\s+)?([^\s'\",&;]+)"
     ),
     # "password=...", "client_secret: ...", "access_token=..." (a separator is required)
     re.compile(
-        r"(?i)\b([a-z_]*(?:token|secret|password|passwd))([\"']?\s*[:=]\s*[\"']?)"
+        r"(?i)(?<![a-z0-9])([a-z_]*(?:token|secret|password|passwd))([\"']?\s*[:=]\s*[\"']?)"
         r"(?!\[redacted\])()([^\s'\",&;]+)"
     ),
 )

@@ -75,15 +75,15 @@ def run_reader(home: Path, stop_file: Path, out: Path, limit_s: float = 300) -> 
 @pytest.mark.timeout(420)
 @pytest.mark.skipif(not ARTICLES_JSONL.exists(), reason="shared benchmark data not beside repo")
 def test_parallel_ingests_searches_listing_and_removal(tmp_path: Path) -> None:
-    """Two ``briefbot ingest`` processes on disjoint halves, two searching processes, repeated
-    ``briefbot articles --json`` and a ``briefbot remove``, all at once: nothing fails, every
-    search returns valid passages, and the store ends with exactly the union."""
+    """Two ``briefbot ingest`` processes on disjoint halves, a process searching in a loop,
+    repeated ``briefbot articles --json`` and a ``briefbot remove``, all at once: nothing fails,
+    every search returns valid passages, and the store ends with exactly the union."""
     home = tmp_path / "home"
     config = StoreConfig(home=home)
-    lines = ARTICLES_JSONL.read_text(encoding="utf-8").splitlines()[:48]
+    lines = ARTICLES_JSONL.read_text(encoding="utf-8").splitlines()[:40]
     halves = [tmp_path / "half1.jsonl", tmp_path / "half2.jsonl"]
-    halves[0].write_text("\n".join(lines[:24]) + "\n", encoding="utf-8")
-    halves[1].write_text("\n".join(lines[24:]) + "\n", encoding="utf-8")
+    halves[0].write_text("\n".join(lines[:20]) + "\n", encoding="utf-8")
+    halves[1].write_text("\n".join(lines[20:]) + "\n", encoding="utf-8")
     store = ArticleStore(config)
     assert ingest([str(SEEDS)], store).added == 2
     seeds = store.list_articles()
@@ -109,7 +109,7 @@ def test_parallel_ingests_searches_listing_and_removal(tmp_path: Path) -> None:
             stderr=subprocess.PIPE,
             text=True,
         )
-        for o in (tmp_path / "r1.json", tmp_path / "r2.json")
+        for o in (tmp_path / "r1.json",)
     ]
     writers = [
         subprocess.Popen(
@@ -125,7 +125,7 @@ def test_parallel_ingests_searches_listing_and_removal(tmp_path: Path) -> None:
     failures: list[str] = []
 
     def list_repeatedly() -> None:
-        while any(w.poll() is None for w in writers):
+        while any(w.poll() is None for w in writers) and len(listings) + len(failures) < 3:
             done = subprocess.run(
                 [BRIEFBOT, "articles", "--json"], env=env, capture_output=True, text=True
             )
@@ -156,7 +156,7 @@ def test_parallel_ingests_searches_listing_and_removal(tmp_path: Path) -> None:
 
     assert not failures, failures[:5]
     assert listings, "briefbot articles never completed while the writers ran"
-    for out in (tmp_path / "r1.json", tmp_path / "r2.json"):
+    for out in (tmp_path / "r1.json",):
         result = json.loads(out.read_text())
         assert result["errors"] == [], result["errors"]
         assert result["rounds"] >= 1 and result["hits"] > 0

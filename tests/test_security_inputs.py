@@ -222,7 +222,8 @@ def _render_feed(kind: str, entries: list, cut: int | None) -> str:
             f"<description><![CDATA[{''.join(body)}]]></description><pubDate>{d}</pubDate></item>"
             for t, link, body, d in entries
         )
-        xml = f"<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title>{items}</channel></rss>"
+        xml = "<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title>"
+        xml += f"{items}</channel></rss>"
     else:
         items = "".join(
             f"<entry><title>{t}</title><link href='{link}'/><updated>{d}</updated>"
@@ -487,11 +488,6 @@ DEEP_HTML = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="vectorstore/parsing/html.py: the BeautifulSoup fallback is quadratic in nesting "
-    "depth (100k nested <div>s, 5 MB, run for over 10 minutes); it needs a depth limit",
-)
 def test_deeply_nested_html_is_refused_or_parsed_quickly(tmp_path: Path) -> None:
     """Run in a child process so that a hang is a failure here, not a stuck test run."""
     path = tmp_path / "deep.html"
@@ -507,36 +503,51 @@ def test_deeply_nested_html_is_refused_or_parsed_quickly(tmp_path: Path) -> None
             [sys.executable, "-c", code, str(path)],
             capture_output=True,
             text=True,
-            timeout=PER_EXAMPLE_S,
+            timeout=10,
             env=cli_env(tmp_path),
         )
     except subprocess.TimeoutExpired:
-        pytest.fail(f"parsing 100k nested <div>s took over {PER_EXAMPLE_S:g} s")
+        pytest.fail("parsing 100k nested <div>s took over 10 s")
     assert done.returncode == 0, done.stderr[-2000:]
 
 
 # ---- script content and terminal control --------------------------------------------------------
 
-HOSTILE_HTML = f"""<!DOCTYPE html><html><head><title>Harbour deal [bold red]x[/]</title>
-<script>document.write("{MARKER}")</script><style>body::after{{content:"{MARKER}"}}</style>
-<script type="application/ld+json">{{"@type": "NewsArticle", "articleBody": "{MARKER}"}}</script>
-</head><body onload="alert('{MARKER}')"><article>
-<h1>Harbour deal</h1>
-<p>Dock workers in Portville returned to work on Monday after a two-week strike.</p>
-<p>The union said the new contract raises wages by 7 percent, [bold red]x[/] included.</p>
-<p><a href="javascript:alert('{MARKER}')">Link text</a> and more reporting from the port.</p>
-<noscript>{MARKER}</noscript><template><p>{MARKER}</p></template>
-<iframe src="https://evil.test/">{MARKER}</iframe><svg><script>{MARKER}</script></svg>
-<!-- {MARKER} --><p>Further talks are planned for next month with the port authority.</p>
-</article></body></html>"""
+ARTICLE_PARAGRAPHS = (
+    "<h1>Harbour deal</h1>"
+    "<p>Dock workers in Portville returned to work on Monday after a two-week strike.</p>"
+    "<p>The union said the new contract raises wages by 7 percent, [bold red]x[/] included.</p>"
+    "<p>Port officials said ships queued outside the harbour would be unloaded by Friday.</p>"
+    "{hidden}"
+    "<p>Further talks are planned for next month with the port authority.</p>"
+)
+HIDDEN = {
+    "script": f"<script>document.write('{MARKER}')</script>",
+    "style": f"<style>body::after{{content:'{MARKER}'}}</style>",
+    "json-ld": f'<script type="application/ld+json">{{"@type": "NewsArticle", "articleBody": '
+    f'"{MARKER}"}}</script>',
+    "event handler": f"<p onclick=\"alert('{MARKER}')\">Shipping resumed at dawn.</p>",
+    "javascript link": f"<p><a href=\"javascript:alert('{MARKER}')\">Read more</a> here.</p>",
+    "noscript": f"<noscript>{MARKER}</noscript>",
+    "iframe": f"<iframe src='https://evil.test/'>{MARKER}</iframe>",
+    "svg script": f"<svg><script>{MARKER}</script></svg>",
+    "comment": f"<!-- {MARKER} -->",
+    "template": f"<template><p>{MARKER}</p></template>",
+}
 
 
-def test_script_and_hidden_content_never_stored(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "kind",
+    list(HIDDEN),
+)
+def test_script_and_hidden_content_never_stored(tmp_path: Path, kind: str) -> None:
+    page = "<!DOCTYPE html><html><head><title>Harbour deal</title></head><body><article>"
+    page += ARTICLE_PARAGRAPHS.format(hidden=HIDDEN[kind]) + "</article></body></html>"
     path = tmp_path / "article.html"
-    path.write_text(HOSTILE_HTML)
+    path.write_text(page)
     doc = read_path(path, CONFIG)[0]
     assert "two-week strike" in doc.text
-    assert MARKER not in doc.text
+    assert MARKER not in doc.text, f"{kind} content was stored"
     assert "[bold red]x[/]" in doc.text  # kept verbatim, as text: quotes are checked against it
 
 
@@ -573,16 +584,23 @@ def test_cli_prints_articles_as_inert_text(tmp_path: Path) -> None:
         )
         + "\n"
     )
+    from vectorstore.ingest import ingest
+    from vectorstore.store import ArticleStore
+
+    report = ingest([str(feed)], ArticleStore(StoreConfig(home=home)))  # as `briefbot ingest`
+    assert report.added == 1, report.to_dict()
+    article_id = report.article_ids[0]
     env = cli_env(home, FORCE_COLOR="1", TERM="xterm-256color", COLUMNS="200")
-    done = subprocess.run(
-        [BRIEFBOT, "ingest", str(feed), "--json"], env=env, capture_output=True, text=True
+    procs = [
+        subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for args in ([BRIEFBOT, "show", article_id], [BRIEFBOT, "articles"])
+    ]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    shown, listed = (
+        subprocess.CompletedProcess(p.args, p.returncode, *out)
+        for p, out in zip(procs, outputs, strict=True)
     )
-    assert done.returncode == 0, done.stderr
-    article_id = json.loads(done.stdout)["article_ids"][0]
-    shown = subprocess.run([BRIEFBOT, "show", article_id], env=env, capture_output=True, text=True)
-    assert shown.returncode == 0, shown.stderr
-    listed = subprocess.run([BRIEFBOT, "articles"], env=env, capture_output=True, text=True)
-    assert listed.returncode == 0, listed.stderr
+    assert shown.returncode == 0 and listed.returncode == 0, shown.stderr + listed.stderr
     for out in (shown.stdout, listed.stdout):
         assert "[bold red]x[/]" in out, "rich markup was interpreted"
         assert "\x1b[2J" not in out and "\x1b]8;;http://evil" not in out and "\x07" not in out
@@ -668,3 +686,18 @@ def test_safe_filename_any_text(name: str) -> None:
     assert safe and len(safe) <= MAX_NAME_CHARS
     assert "/" not in safe and "\\" not in safe and "\x00" not in safe
     assert not safe.startswith((".", "-", " ")) and safe not in (".", "..")
+
+
+def test_cli_ingest_report_does_not_echo_escapes_from_file_names(tmp_path: Path) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "evil\x1b[2J\x1b]8;;evil.test\x07.txt").write_bytes(b"")
+    done = subprocess.run(
+        [BRIEFBOT, "ingest", str(folder)],
+        env=cli_env(tmp_path / "home"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "failed:" in done.stdout
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout

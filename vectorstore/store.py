@@ -279,10 +279,10 @@ class _Guarded:
         store = self._store
         if name == "_collection":
             return _Guarded(store, lambda: store._chunk_col)
-        value = getattr(self._resolve(), name)
+        resolve = self._resolve
+        value = store._call(lambda: getattr(resolve(), name))  # not mid-reconnect
         if not callable(value):
             return value
-        resolve = self._resolve
 
         @functools.wraps(value)
         def call(*args: Any, **kwargs: Any) -> Any:

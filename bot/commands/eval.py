@@ -79,6 +79,8 @@ def cmd_retrieval(args: argparse.Namespace) -> int:
         result = evaluate_retrieval(
             args.articles, args.queries, baseline=args.baseline, limit=args.limit, progress=update
         )
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise CliError(f"evaluation failed: {exc}") from exc
     finally:
         close()
     if args.json:
@@ -97,6 +99,8 @@ def cmd_answers(args: argparse.Namespace) -> int:
     update, close = _progress("answers") if not args.json else (None, lambda: None)
     try:
         result = evaluate_answers(args.articles, args.queries, limit=args.limit, progress=update)
+    except (RuntimeError, ValueError, KeyError) as exc:
+        raise CliError(f"evaluation failed: {exc}") from exc
     finally:
         close()
     if args.json:

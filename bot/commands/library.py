@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.commands.common import CliError, print_json, stdout_is_terminal
+from bot.redact import terminal_safe
 from bot.service import Briefbot
 
 
@@ -55,9 +56,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             f"(already stored), {report.chunks} passages, {len(report.failed)} failed"
         )
         for dup in report.near_duplicates:
-            print(f"  near-duplicate: {dup['title']!r} resembles {dup['duplicate_of']}")
+            title = terminal_safe(dup["title"])
+            print(f"  near-duplicate: {title!r} resembles {dup['duplicate_of']}")
         for failure in report.failed:
-            print(f"  failed: {failure.path}: {failure.error}")
+            print(f"  failed: {terminal_safe(failure.path)}: {terminal_safe(failure.error)}")
     return 0 if report.added + report.replaced + report.skipped > 0 or not report.failed else 2
 
 
@@ -87,7 +89,11 @@ def cmd_articles(args: argparse.Namespace) -> int:
         from rich.text import Text
 
         table.add_row(
-            a.id, Text(a.title), Text(a.source or "—"), a.published_at or "—", str(a.chunk_count)
+            a.id,
+            Text(terminal_safe(a.title)),
+            Text(terminal_safe(a.source or "—")),
+            terminal_safe(a.published_at or "—"),
+            str(a.chunk_count),
         )
     Console().print(table)
     return 0
@@ -102,10 +108,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         data["chunks"] = data.pop("chunk_count")
         print_json(data)
     else:
-        print(article.title)
-        print(" · ".join(x for x in (article.source, article.published_at, article.url) if x))
+        print(terminal_safe(article.title))
+        header = " · ".join(x for x in (article.source, article.published_at, article.url) if x)
+        print(terminal_safe(header))
         print()
-        print(article.text)
+        print(terminal_safe(article.text))
     return 0
 
 

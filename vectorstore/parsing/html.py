@@ -13,6 +13,8 @@ import re
 from typing import Any
 from urllib.parse import urljoin, urlparse
 
+import lxml.etree
+import lxml.html
 import trafilatura
 from bs4 import BeautifulSoup, Tag
 
@@ -61,6 +63,10 @@ _BREAK, _PARA = "\ue000", "\ue001"  # private-use sentinels, stripped from input
 _ARTICLE_TYPES = {"article", "newsarticle", "reportagenewsarticle", "blogposting", "webpage",
                   "analysisnewsarticle", "opinionnewsarticle", "report", "liveblogposting"}  # fmt: skip
 _SHORT_EXTRACT = 200
+# libxml2 stops building the tree at this depth; real articles stay far below it, while a
+# document nested this deep makes BeautifulSoup's tree walks quadratic (a cheap DoS).
+MAX_HTML_DEPTH = 255
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _soup(html: str) -> BeautifulSoup:
@@ -309,14 +315,48 @@ def html_metadata(soup: BeautifulSoup, base_url: str | None) -> dict[str, str | 
     }
 
 
+def _tree_depth(root: lxml.html.HtmlElement) -> int:
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
+
+
+def visible_html(html: str) -> str:
+    """The page without script/style/template/... elements and comments, for text extraction.
+
+    Refuses documents nested deeper than ``MAX_HTML_DEPTH`` (lxml parses them in linear time and
+    stops at libxml2's depth limit, so this check is cheap even for hostile input).
+    """
+    html = _XML_INCOMPATIBLE.sub("", html)  # lxml refuses control characters; HTML ignores them
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return html  # nothing lxml can read; the parsers below report it
+    if _tree_depth(root) > MAX_HTML_DEPTH:
+        raise ParseError(f"HTML nested more than {MAX_HTML_DEPTH} elements deep; refused")
+    for element in root.iter():  # character references like &#x1b; decode to control chars
+        if element.text and _XML_INCOMPATIBLE.search(element.text):
+            element.text = _XML_INCOMPATIBLE.sub("", element.text)
+        if element.tail and _XML_INCOMPATIBLE.search(element.tail):
+            element.tail = _XML_INCOMPATIBLE.sub("", element.tail)
+    doomed = [el for el in root.iter(lxml.etree.Comment, *_INVISIBLE)]
+    for element in doomed:
+        element.drop_tree()
+    return lxml.html.tostring(root, encoding="unicode")
+
+
 def parse_html(
     html: str, origin: str, config: StoreConfig, base_url: str | None = None
 ) -> ParsedDocument:
     """An HTML page -> ParsedDocument; ``base_url`` resolves relative canonical links."""
-    text = clean_text(_trafilatura_text(html, base_url))
+    visible = visible_html(html)
+    text = clean_text(_trafilatura_text(visible, base_url))
     if len(text) < _SHORT_EXTRACT:
         fallback = clean_text(
-            fallback_text(html, ("article", "main") if text else ("article", "main", "body"))
+            fallback_text(visible, ("article", "main") if text else ("article", "main", "body"))
         )
         if len(fallback) > len(text):
             text = fallback
