@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from bot.commands.common import report_errors
+    from bot.redact import install_log_redaction
 
+    install_log_redaction()  # before anything can log or raise with a key in hand
     args = build_parser().parse_args(argv)
     with report_errors():
         return int(args.func(args) or 0)

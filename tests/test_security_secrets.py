@@ -144,11 +144,6 @@ def fake_openai() -> Iterator[str]:
     server.server_close()
 
 
-# The CLI as it runs once ``bot.cli.main`` calls ``install_log_redaction()`` first.
-WITH_REDACTION = (
-    "import sys; from bot.redact import install_log_redaction; install_log_redaction();"
-    "from bot.cli import main; sys.exit(main(sys.argv[1:]))"
-)
 QUESTION = "What did Kim Jong-un say about dialogue?"
 
 
@@ -179,17 +174,8 @@ def key_runs(tmp_path_factory: pytest.TempPathFactory, fake_openai: str) -> dict
         else:
             os.environ["OPENAI_API_KEY"] = saved
     calls = {
-        "ask (briefbot entry point)": [BRIEFBOT, "ask", QUESTION],
-        "ask": [sys.executable, "-c", WITH_REDACTION, "ask", QUESTION, "--json"],
-        "brief": [
-            sys.executable,
-            "-c",
-            WITH_REDACTION,
-            "brief",
-            "North Korea",
-            "--out",
-            str(export),
-        ],
+        "ask": [BRIEFBOT, "ask", QUESTION],
+        "brief": [BRIEFBOT, "brief", "North Korea", "--out", str(export)],
     }
     procs = {
         name: subprocess.Popen(
@@ -235,15 +221,12 @@ def test_key_never_in_files_or_exports(key_runs: dict) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/cli.py main() must call bot.redact.install_log_redaction() (and report_errors "
-    "should turn unexpected exceptions into one redacted line); until then an OpenAI 401 "
-    "prints a traceback that quotes the key",
-)
-def test_briefbot_entry_point_never_prints_the_key(key_runs: dict) -> None:
-    result = key_runs["runs"]["ask (briefbot entry point)"]
-    assert not _leaks(result.stdout + result.stderr)
+def test_failing_model_call_is_one_redacted_line(key_runs: dict) -> None:
+    """The 401 that quotes the key ends ``briefbot ask`` with exit 1 and one scrubbed line."""
+    result = key_runs["runs"]["ask"]
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "[redacted]" in result.stderr
 
 
 def test_terminal_safe_keeps_ordinary_text() -> None:

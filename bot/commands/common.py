@@ -56,3 +56,8 @@ def report_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         print("briefbot: interrupted", file=sys.stderr)
         raise SystemExit(130) from None
+    except Exception as exc:  # anything else: one redacted line, never a traceback quoting secrets
+        print(
+            f"briefbot: unexpected error: {redact(f'{type(exc).__name__}: {exc}')}", file=sys.stderr
+        )
+        raise SystemExit(1) from None
