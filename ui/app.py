@@ -12,13 +12,14 @@ if str(_HERE.parent) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from bot.redact import redact  # noqa: E402
+from bot.redact import install_log_redaction, redact  # noqa: E402
 from ui import sidebar  # noqa: E402
 from ui.render import escape_md  # noqa: E402
 from vectorstore.store import StoreUnavailable  # noqa: E402
 
 
 def main() -> None:
+    install_log_redaction()  # idempotent; keys typed in the sidebar never reach the server log
     st.set_page_config(page_title="Briefbot", page_icon=":material/newspaper:", layout="wide")
     page = st.navigation(
         [
