@@ -211,7 +211,14 @@ def test_upload_read_inert_and_ask(page, app_url: str, app_home: Path) -> None: 
     page.get_by_text("velmora", exact=False).first.wait_for()
     page.get_by_role("button", name="Ingest").click()
     page.get_by_text("Added 1").wait_for(timeout=120_000)
+    # "Added 1" shows mid-rerun; the table below it is replaced a moment later in the same run.
     table = page.get_by_test_id("stDataFrame").last
+    page.wait_for_function(
+        "title => [...document.querySelectorAll('[data-testid=stDataFrame] table')]"
+        ".some(t => t.textContent.includes(title))",
+        arg=UPLOADED_TITLE,
+        timeout=60_000,
+    )
     assert UPLOADED_TITLE in table.locator("table").evaluate("e => e.textContent")
     saved = list((app_home / "uploads").iterdir())
     assert len(saved) == 1 and saved[0].name.startswith("velmora-") and saved[0].suffix == ".txt"
