@@ -56,14 +56,19 @@ def answer_kind(answer) -> str:  # type: ignore[no-untyped-def]
 
 def prompt_tokens(bot, question: str) -> int:  # type: ignore[no-untyped-def]
     """Tokens of the prompt ``answer_question`` would send for ``question``."""
-    from bot import answer as A
-    from bot.prompts import ANSWER_PROMPT, format_passages
+    from bot.answer.evidence import assess, excerpt, select_for_model
+    from bot.answer.pipeline import retrieve_for
+    from bot.answer.question import Question
+    from bot.llm.prompts import ANSWER_PROMPT, format_passages
 
-    query = A.standalone_query(question)
-    passages = A.retrieve_for(bot, question, query, None)
-    evidence = A.assess(passages, query, question, bot.store.embeddings)
-    chosen = A._select_for_model(evidence, min(bot.settings.top_k, bot.llm.max_passages))
-    views = [A._excerpt(ev, bot.llm.passage_chars) for ev in chosen]
+    read = Question.read(question)
+    passages = retrieve_for(bot, read, None)
+    evidence = assess(passages, read, bot.sentence_embeddings)
+    profile = bot.model_profile
+    chosen = select_for_model(
+        evidence, min(bot.settings.top_k, profile.max_passages or bot.settings.top_k)
+    )
+    views = [excerpt(ev, profile.passage_chars) for ev in chosen] if profile.passage_chars else None
     messages = ANSWER_PROMPT.format_messages(
         passages=format_passages([ev.passage for ev in chosen], views), question=question
     )

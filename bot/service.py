@@ -17,7 +17,9 @@ from vectorstore.store import ArticleStore
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from bot.llm import ModelProfile
     from bot.retrieval import HybridRetriever
+    from bot.text.similarity import CachingEmbeddings
 
 
 class Briefbot:
@@ -43,6 +45,21 @@ class Briefbot:
         from bot.llm import make_chat_model
 
         return make_chat_model(self.settings)
+
+    @property
+    def model_profile(self) -> ModelProfile:
+        """What the model can read, as its provider declared it (``bot.llm.profile_of``)."""
+        from bot.llm import profile_of
+
+        return profile_of(self.llm)
+
+    @cached_property
+    def sentence_embeddings(self) -> CachingEmbeddings:
+        """The store's embeddings with document vectors remembered (20,000 at most): answers
+        judge the same articles' sentences again and again."""
+        from bot.text.similarity import CachingEmbeddings
+
+        return CachingEmbeddings(self.store.embeddings, cache_queries=False, max_items=20_000)
 
     # ---- library ---------------------------------------------------------------------------
 

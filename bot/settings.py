@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -37,10 +37,128 @@ def _config_file() -> Path:
     return (Path(home) if home else _default_home()) / "config.toml"
 
 
+class _Section(BaseModel):
+    """A typed, immutable group of tunables; every field documented where it is declared."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class RetrievalSettings(_Section):
+    """Fusion knobs of ``bot.retrieval.HybridRetriever``. Defaults chosen on the MultiHop-RAG dev
+    queries (docs/bench/retrieval.md). Passage counts (``top_k``, ``fetch_k``,
+    ``max_per_article``) are top-level settings because they have environment variables."""
+
+    rrf_k: float = 60.0
+    """Rank constant of reciprocal rank fusion (``weight / (rrf_k + rank)``)."""
+    dense_weight: float = 1.0
+    """Weight of the global dense (embedding) list."""
+    lexical_weight: float = 1.0
+    """Weight of the global BM25 list."""
+    source_weight: float = 1.0
+    """Weight of each per-named-source list (dense and lexical each)."""
+    date_weight: float = 0.5
+    """Weight of each per-named-date list (dense and lexical each)."""
+    clause_weight: float = 1.0
+    """Weight of each per-clause list (0 disables clause sub-queries)."""
+    clause_dense: bool = False
+    """Embed each clause for its own dense search too. Off: on the dev set it changed no
+    all_evidence figure and it costs one embedding per clause (BM25 on clauses does the work)."""
+    clause_inherit_sources: bool = True
+    """A clause naming no publication searches the publications the question names."""
+    sub_fetch_k: int = 20
+    """Candidates taken from each restricted sub-search (global ones take ``fetch_k``)."""
+    date_slack_days: int = 1
+    """Days added on each side of a date the question names (time zones)."""
+    merge: Literal["coverage", "rrf"] = "coverage"
+    """``coverage``: greedy facet coverage over articles; ``rrf``: plain fused order."""
+    coverage_k0: float = 2.0
+    """Rank constant inside one list for coverage (small: a list's top hit dominates)."""
+    coverage_depth: int = 20
+    """Articles ordered by coverage; the rest follow by fused score."""
+    repeat_penalty: float = 0.5
+    """An article's 2nd passage competes with other articles at this factor of its fused score
+    (squared for the 3rd, ...): distinct articles first unless a repeat is clearly stronger."""
+    bm25_k1: float = 0.9
+    """BM25 term-frequency saturation."""
+    bm25_b: float = 0.4
+    """BM25 length normalisation."""
+
+
+class AnswerSettings(_Section):
+    """Thresholds of ``bot.answer`` (calibration: docs/bench/answer.md, seeds + MultiHop-RAG null
+    queries). The similarity below which the sources are taken not to answer is the top-level
+    ``min_relevance`` (``BRIEFBOT_MIN_RELEVANCE``)."""
+
+    strong_similarity: float = 0.55
+    """A passage sentence this similar to the question is evidence on its own."""
+    min_coverage: float = 0.42
+    """Share (weighted) of the question's content words that the passages must contain."""
+    min_names: float = 0.6
+    """Share of the question's names and numbers the passages must contain."""
+    on_topic_similarity: float = 0.35
+    """A model sentence sharing no word with the question must be at least this similar to
+    it."""
+    extra_quote_ratio: float = 0.85
+    """An extractive answer adds a second quote only when it scores this close to the first."""
+    max_sentences: int = 3
+    """Model sentences an answer keeps."""
+    max_raw_sentences: int = 5
+    """Model sentences read before generation stops."""
+    max_failed_start: int = 2
+    """Stop generating when the model's first sentences are all rejected: the answer will be
+    extractive, and waiting for more of the same only adds latency."""
+    max_tokens: int = 200
+    """Tokens the model may write for an answer (and at most ``llm_max_tokens``)."""
+
+
+class BriefingSettings(_Section):
+    """How much a briefing gathers and keeps (the PDF export shrinks further to fit a page)."""
+
+    passages_per_query: int = 12
+    """Passages retrieved for each of the topic's queries."""
+    max_articles: int = 12
+    """Articles a briefing draws on (the best by fused passage score)."""
+    max_quote_chars: int = 300
+    """Longer sentences are never quoted (whole sentences only, never cut)."""
+    min_words: int = 6
+    """Shorter sentences (headlines, fragments) are never quoted."""
+    min_relevance: float = 0.25
+    """Sentence/topic relevance (0..1 blend) below which a sentence is left out."""
+    min_semantic: float = 0.32
+    """Embedding similarity to the topic below which a sentence is off topic, whatever words it
+    shares with the topic."""
+    min_position_relevance: float = 0.12
+    """Lower bar for statements attributed to an actor in an article already found relevant."""
+    max_sentences: int = 300
+    """Candidate sentences embedded per briefing (retrieved passages first, then the rest of
+    the best articles)."""
+    bottom_line: int = 3
+    """Quotes reserved for the bottom line."""
+    developments: int = 6
+    """Items in Key developments."""
+    positions: int = 5
+    """Actors in Positions."""
+    quotes_per_position: int = 2
+    """Quotes per actor."""
+    disagreements: int = 3
+    """Pairs in Disagreements."""
+    watch: int = 4
+    """Items in What to watch."""
+    per_article_per_section: int = 2
+    """Items one article may contribute to one section."""
+    model_max_tokens: int = 120
+    """Tokens the model may write for the bottom line."""
+
+
 class Settings(BaseSettings):
     """Everything Briefbot can be configured with."""
 
-    model_config = SettingsConfigDict(env_prefix="BRIEFBOT_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEFBOT_",
+        extra="ignore",
+        env_nested_delimiter="__",
+        use_attribute_docstrings=True,
+    )
 
     home: Path = Field(default_factory=_default_home)
     """Data directory: the embedded Chroma store, lock files, uploads."""
@@ -66,7 +184,9 @@ class Settings(BaseSettings):
     """Key for OpenAI; read from ``OPENAI_API_KEY``. Never logged or stored."""
 
     llm_temperature: float = 0.0
+    """Sampling temperature (0: the same output for the same input)."""
     llm_max_tokens: int = 320
+    """Upper bound on tokens a model writes per call."""
     llm_context: int = 4096
     """Context window for the embedded model (tokens)."""
     llm_threads: int | None = None
@@ -79,10 +199,24 @@ class Settings(BaseSettings):
     max_per_article: int = 2
     """Diversity cap: at most this many passages from one article in a result set."""
     min_relevance: float = 0.30
-    """Below this dense similarity and with no lexical match the sources are taken not to answer."""
+    """Below this best passage-sentence similarity to the question (MiniLM cosine) the sources
+    are taken not to answer, whatever words they share (``bot.answer.evidence.decide``)."""
 
     chunk_chars: int = 900
+    """Passage size in characters (cut on sentence boundaries)."""
     max_file_bytes: int = 25 * 1024 * 1024
+    """Larger files are refused with a clear error."""
+    allow_private_urls: bool = False
+    """Let URL and feed ingest fetch from loopback, private and link-local addresses (checked
+    after DNS resolution and at every redirect). Off by default so a fetch cannot reach into
+    the user's own network; tests and a purely local setup set ``BRIEFBOT_ALLOW_PRIVATE_URLS=1``."""
+
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    """Fusion knobs (``[retrieval]`` in the config file, ``BRIEFBOT_RETRIEVAL__<FIELD>``)."""
+    answer: AnswerSettings = Field(default_factory=AnswerSettings)
+    """Answer thresholds (``[answer]``, ``BRIEFBOT_ANSWER__<FIELD>``)."""
+    briefing: BriefingSettings = Field(default_factory=BriefingSettings)
+    """Briefing sizes and thresholds (``[briefing]``, ``BRIEFBOT_BRIEFING__<FIELD>``)."""
 
     @model_validator(mode="after")
     def _expand_llm_shorthand(self) -> Settings:
@@ -108,12 +242,15 @@ class Settings(BaseSettings):
         return self.llm  # type: ignore[return-value]
 
     def store_config(self) -> StoreConfig:
+        """What the store layer needs (its own knobs, such as chunk overlap, keep their
+        defaults in ``vectorstore.config.StoreConfig``)."""
         return StoreConfig(
             home=self.home,
             chroma_url=self.chroma_url,
             collection=self.collection,
             chunk_chars=self.chunk_chars,
             max_file_bytes=self.max_file_bytes,
+            allow_private_urls=self.allow_private_urls,
         )
 
     @classmethod

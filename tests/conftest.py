@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings
-from tests.helpers import SEEDS, chroma_server
+from tests.helpers import INJECTION, SEEDS, chroma_server
 from vectorstore.store import ArticleStore
 
 _real_connect = socket.socket.connect
@@ -40,6 +40,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("BRIEFBOT_CHROMA_URL", raising=False)
     monkeypatch.delenv("BRIEFBOT_LLM", raising=False)
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setenv("BRIEFBOT_ALLOW_PRIVATE_URLS", "1")  # loopback test servers
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +50,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["embedded", "server"])
+@pytest.fixture(params=["embedded", pytest.param("server", marks=pytest.mark.server)])
 def store_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Settings for a fresh, empty store in each Chroma mode."""
     collection = "t" + uuid.uuid4().hex[:10]
@@ -94,3 +95,14 @@ def seeded_bot(seeded_settings: Settings, embedded_llm):  # type: ignore[no-unty
     from bot.service import Briefbot
 
     return Briefbot(settings=seeded_settings, llm=embedded_llm)
+
+
+@pytest.fixture(scope="session")
+def injection_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The seeds plus articles that try to instruct the model, ingested for real."""
+    from vectorstore.ingest import ingest
+
+    settings = Settings(home=tmp_path_factory.mktemp("injection"), collection="inj")
+    report = ingest([str(SEEDS), str(INJECTION)], ArticleStore(settings.store_config()))
+    assert report.added == 2 + len(list(INJECTION.glob("*.md"))), report.to_dict()
+    return settings

@@ -88,7 +88,8 @@ class _NearDuplicates:
 
     def __init__(self, store: ArticleStore, max_bits: int) -> None:
         self.max_bits = max_bits
-        self.known = [(a.id, int(a.simhash, 16)) for a in store.list_articles() if a.simhash]
+        # from the lexical index's article table: no read of every Chroma record
+        self.known = [(i, int(h, 16)) for i, h in store.simhashes() if h]
 
     def match(self, article: Article) -> str | None:
         value = int(article.simhash, 16)
@@ -101,7 +102,11 @@ class _NearDuplicates:
         self.known.append((article.id, int(article.simhash, 16)))
 
 
-WRITE_BATCH = 16  # articles per store write: fewer Chroma commits, same all-or-nothing per article
+# One store write (and one embedding call, so the model sees full batches) per WRITE_BATCH
+# articles or WRITE_PASSAGES passages, whichever comes first: fewer Chroma commits, the same
+# all-or-nothing per article; a kill loses at most the batch in flight.
+WRITE_BATCH = 64
+WRITE_PASSAGES = 256
 
 
 @dataclass
@@ -149,8 +154,14 @@ def ingest(
         finally:
             timings.store += time.perf_counter() - t0
             pending.clear()
+        if progress:  # the bar moves inside a large source (a JSONL file, a feed) too
+            progress(
+                current[0], len(items), f"{current[1]} ({report.added + report.replaced} stored)"
+            )
 
+    current = [0, ""]
     for position, source in enumerate(items):
+        current[:] = [position, source]
         if progress:
             progress(position, len(items), source)
         t0 = time.perf_counter()
@@ -177,7 +188,10 @@ def ingest(
                 continue
             if ready is not None:
                 pending.append(ready)
-                if len(pending) >= WRITE_BATCH:
+                if (
+                    len(pending) >= WRITE_BATCH
+                    or sum(len(r.chunks) for r in pending) >= WRITE_PASSAGES
+                ):
                     flush()
         flush()  # a source's articles are stored before the next source is read
     if progress:

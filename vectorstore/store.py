@@ -21,28 +21,46 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
-import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlparse
 
-import chromadb
-from chromadb.config import Settings as ChromaSettings
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
+from vectorstore.client import (
+    cached_system,
+    drop_system,
+    is_unreachable,
+    lexical_path,
+    make_client,
+    system_id,
+    unreachable_message,
+)
 from vectorstore.config import StoreConfig
 from vectorstore.errors import StoreBusy, StoreUnavailable
+from vectorstore.lexical_index import BM25Index, IndexedPassage, Tokenizer
 from vectorstore.locking import StoreLock, lock_for
 from vectorstore.models import Article, Chunk, ScoredChunk
+from vectorstore.records import (
+    ARTICLE_VECTOR,
+    article_from_record,
+    article_metadata,
+    chunk_from_record,
+    chunk_metadata,
+    chunk_record_id,
+    indexed_article,
+    no_nulls,
+    published_ts,
+    safe_article,
+)
 from vectorstore.repair import (
     RESCUE_NAME,
     RepairImpossible,
+    check_rescue_complete,
     looks_damaged,
     read_records,
     read_rescue,
@@ -50,30 +68,23 @@ from vectorstore.repair import (
     write_rescue,
 )
 
-__all__ = ["ArticleStore", "StoreBusy", "StoreHealth", "StoreUnavailable", "published_ts"]
+__all__ = [
+    "ArticleStore",
+    "DensePool",
+    "StoreBusy",
+    "StoreHealth",
+    "StoreUnavailable",
+    "published_ts",
+]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Articles need no vector search; Chroma still wants a vector per record.
-_ARTICLE_VECTOR = [1.0]
-_ARTICLE_FIELDS = (
-    "title",
-    "content_hash",
-    "source",
-    "author",
-    "published_at",
-    "url",
-    "language",
-    "origin",
-    "simhash",
-    "near_duplicate_of",
-    "chunk_count",
-    "ingested_at",
-)
-# Terminal control characters (C0 but tab/newline, DEL, C1): never stored, so never printed.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _RETRY_BACKOFF_S = 0.5
+# Every whole-collection read goes page by page: one ``get`` of more than ~32k records exceeds
+# SQLite's variable limit inside Chroma ("too many SQL variables").
+PAGE_SIZE = 5000
+_IDS_PER_GET = 1000  # ids per ``get(ids=...)``
 # HNSW settings of new chunk collections (tests lower sync_threshold to make Chroma persist often).
 HNSW_CONFIG: dict[str, Any] = {"space": "cosine"}
 _WRITE_METHODS = frozenset(
@@ -94,156 +105,43 @@ _WRITE_METHODS = frozenset(
 )
 
 
-def published_ts(published_at: str | None) -> int | None:
-    """Epoch seconds of an ISO date/datetime, for range filters in Chroma (numbers only)."""
-    if not published_at:
+def _scope_where(
+    sources: Sequence[str] | None, since_ts: int | None, until_ts: int | None
+) -> dict | None:
+    """A source/date restriction as a Chroma ``where`` on chunk metadata."""
+    clauses: list[dict] = []
+    if sources is not None:
+        clauses.append({"source": {"$in": list(sources)}})
+    if since_ts is not None:
+        clauses.append({"published_ts": {"$gte": since_ts}})
+    if until_ts is not None:
+        clauses.append({"published_ts": {"$lte": until_ts}})
+    if not clauses:
         return None
-    try:
-        value = datetime.fromisoformat(published_at.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return int(value.timestamp())
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _unreachable(exc: BaseException) -> bool:
-    """Is this the Chroma server being down or restarting (as opposed to a bad request)?"""
-    import httpx
-
-    if isinstance(exc, (httpx.TransportError, ConnectionError)):
-        return True
-    return isinstance(exc, ValueError) and "could not connect" in str(exc).lower()
-
-
-def _unreachable_message(url: str, exc: BaseException | None = None) -> str:
-    reason = ""
-    if exc is not None:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        reason = f" ({text[:160]})"
-    return f"cannot reach the Chroma server at {url}{reason}"
+def _in_scope(
+    source: str | None,
+    ts: int | None,
+    sources: Sequence[str] | None,
+    since_ts: int | None,
+    until_ts: int | None,
+) -> bool:
+    if sources is not None and source not in sources:
+        return False
+    if since_ts is not None and (ts is None or ts < since_ts):
+        return False
+    return not (until_ts is not None and (ts is None or ts > until_ts))
 
 
-def make_client(config: StoreConfig) -> chromadb.ClientAPI:
-    """Embedded persistent client under ``config.home``, or an HTTP client for ``chroma_url``."""
-    settings = ChromaSettings(anonymized_telemetry=False)
-    if config.chroma_url:
-        parsed = urlparse(config.chroma_url)
-        try:
-            return chromadb.HttpClient(
-                host=parsed.hostname or "localhost",
-                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                ssl=parsed.scheme == "https",
-                settings=settings,
-            )
-        except Exception as exc:  # chromadb raises ValueError("Could not connect ...") here
-            raise StoreUnavailable(_unreachable_message(config.chroma_url, exc)) from exc
-    try:
-        config.chroma_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=_system_id(config), settings=settings)
-    except Exception as exc:
-        raise StoreUnavailable(
-            f"cannot open the Chroma store at {config.chroma_dir}: {exc}"
-        ) from exc
+@dataclass(frozen=True)
+class DensePool:
+    """The nearest passages to one vector with their source and date (``dense_pool``);
+    ``complete`` when it holds every passage the search could return."""
 
-
-def _system_id(config: StoreConfig) -> str:
-    """The key of chromadb's per-process system cache for an embedded store."""
-    return str(config.chroma_dir.resolve())
-
-
-def _drop_system(identifier: str) -> None:
-    """Forget and stop this process's cached Chroma system for one path (its HNSW is stale)."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    system = SharedSystemClient._identifier_to_system.pop(identifier, None)
-    SharedSystemClient._identifier_to_refcount.pop(identifier, None)
-    if system is not None:
-        with contextlib.suppress(Exception):
-            system.stop()
-
-
-def _cached_system(identifier: str) -> Any:
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    return SharedSystemClient._identifier_to_system.get(identifier)
-
-
-def _no_nulls(meta: dict) -> dict:
-    return {k: v for k, v in meta.items() if v is not None}
-
-
-def _plain(value: Any) -> Any:
-    return _CONTROL.sub("", value) if isinstance(value, str) else value
-
-
-def _safe_article(article: Article) -> Article:
-    """Refuse text with terminal control characters; strip them from metadata fields.
-
-    Parsers already remove them (``normalize_text``); this keeps the invariant for any caller, so
-    whatever reads the store (CLI, exports) never prints an escape sequence. Text is refused, not
-    altered, because chunk offsets point into it.
-    """
-    bad = _CONTROL.search(article.text)
-    if bad:
-        raise ValueError(
-            f"article text contains control character U+{ord(bad.group()):04X} at offset "
-            f"{bad.start()}; pass text through vectorstore.parsing.clean_text first"
-        )
-    fields = {name: _plain(getattr(article, name)) for name in _ARTICLE_FIELDS if name != "text"}
-    return replace(article, **fields)
-
-
-def _article_metadata(article: Article) -> dict:
-    meta = {name: getattr(article, name) for name in _ARTICLE_FIELDS}
-    ts = published_ts(article.published_at)
-    if ts is not None:
-        meta["published_ts"] = ts
-    return {k: v for k, v in meta.items() if v is not None and v != ""}
-
-
-def _article_from_record(article_id: str, document: str | None, meta: dict | None) -> Article:
-    meta = meta or {}
-    fields = {name: meta.get(name) for name in _ARTICLE_FIELDS}
-    fields["title"] = fields["title"] or "(untitled)"
-    fields["content_hash"] = fields["content_hash"] or ""
-    fields["origin"] = fields["origin"] or ""
-    fields["simhash"] = fields["simhash"] or ""
-    fields["ingested_at"] = fields["ingested_at"] or ""
-    fields["chunk_count"] = int(fields["chunk_count"] or 0)
-    return Article(id=article_id, text=document or "", **fields)
-
-
-def _chunk_metadata(article: Article, chunk: Chunk) -> dict:
-    meta = {
-        "article_id": article.id,
-        "content_hash": article.content_hash,
-        "index": chunk.index,
-        "start": chunk.start,
-        "end": chunk.end,
-        "title": article.title,
-        "source": article.source,
-        "published_at": article.published_at,
-        "published_ts": published_ts(article.published_at),
-    }
-    return {k: v for k, v in meta.items() if v is not None}
-
-
-def _chunk_from_record(chunk_id: str, document: str, meta: dict) -> Chunk:
-    return Chunk(
-        id=chunk_id,
-        article_id=str(meta["article_id"]),
-        index=int(meta["index"]),
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        text=document,
-    )
-
-
-def chunk_record_id(chunk: Chunk, content_hash: str) -> str:
-    """Chroma id of a chunk of one article version: ``<chunk.id>@<hash[:12]>``."""
-    suffix = f"@{content_hash[:12] or 'v0'}"
-    return chunk.id if chunk.id.endswith(suffix) else f"{chunk.id}{suffix}"
+    hits: list[tuple[ScoredChunk, str | None, int | None]]
+    complete: bool
 
 
 @dataclass
@@ -305,22 +203,43 @@ class ArticleStore:
     several threads of one process.
     """
 
-    def __init__(self, config: StoreConfig, embeddings: Embeddings | None = None) -> None:
+    def __init__(
+        self,
+        config: StoreConfig,
+        embeddings: Embeddings | None = None,
+        tokenize: Tokenizer | None = None,
+        tokenizer_id: str | None = None,
+    ) -> None:
+        """``tokenize`` defines a word for the lexical index (default ``vectorstore.text``);
+        ``tokenizer_id`` names it: an index built with another tokenizer is rebuilt."""
         if embeddings is None:
             from vectorstore.embeddings import default_embeddings
 
             embeddings = default_embeddings()
+        if tokenize is None:
+            from vectorstore import text
+
+            tokenize, tokenizer_id = text.tokenize, tokenizer_id or text.TOKENIZER_ID
         self.config = config
         self.embeddings = embeddings
         self._lock: StoreLock | None = None if config.chroma_url else lock_for(config.home)
-        self._system_key = None if config.chroma_url else _system_id(config)
+        self._system_key = None if config.chroma_url else system_id(config)
         self._epoch = -1
         self._client: Any = None
         self._system: Any = None  # the chromadb System our client was opened on (embedded)
         self._lc: Chroma | None = None
         self._chunk_col: Any = None
         self._articles_col: Any = None
+        self._removed_col: Any = None
         self._batch = 1000
+        self.lexical = BM25Index(
+            lexical_path(config),
+            tokenize,
+            tokenizer_id or f"{tokenize.__module__}.{tokenize.__qualname__}",
+        )
+        self._lex_seen: str | None = None  # generation (embedded) the lexical view was checked at
+        self._lex_synced_at = -1e9  # monotonic time of the last sync (server)
+        self._lex_mutex = threading.RLock()
         if self._lock is None:
             self._call(lambda: None)  # connect, retrying once
         else:
@@ -331,6 +250,10 @@ class ArticleStore:
     def _names(self) -> tuple[str, str]:
         return f"{self.config.collection}_chunks", f"{self.config.collection}_articles"
 
+    @property
+    def _removed_name(self) -> str:
+        return f"{self.config.collection}_removed"
+
     # ---- connection ------------------------------------------------------------------------
 
     def _connect(self, creating: bool = False) -> None:
@@ -340,7 +263,7 @@ class ArticleStore:
         try:
             if creating and self._lock is not None:
                 names = {getattr(c, "name", c) for c in client.list_collections()}
-                created = not {chunks_name, articles_name} <= names
+                created = not {chunks_name, articles_name, self._removed_name} <= names
             lc = Chroma(
                 collection_name=chunks_name,
                 embedding_function=self.embeddings,
@@ -348,17 +271,19 @@ class ArticleStore:
                 collection_configuration={"hnsw": dict(HNSW_CONFIG)},
             )
             articles = client.get_or_create_collection(articles_name, embedding_function=None)
+            removed = client.get_or_create_collection(self._removed_name, embedding_function=None)
             batch = max(1, min(client.get_max_batch_size(), 1000))
         except Exception as exc:
-            if self.config.chroma_url and _unreachable(exc):
-                raise StoreUnavailable(_unreachable_message(self.config.chroma_url, exc)) from exc
+            if self.config.chroma_url and is_unreachable(exc):
+                raise StoreUnavailable(unreachable_message(self.config.chroma_url, exc)) from exc
             where = self.config.chroma_url or str(self.config.chroma_dir)
             raise StoreUnavailable(f"cannot open the Chroma store at {where}: {exc}") from exc
         self._client, self._lc, self._articles_col = client, lc, articles
+        self._removed_col = removed
         self._chunk_col = lc._collection
         self._batch = batch
         if self._lock is not None:
-            self._system = _cached_system(self._system_key)  # type: ignore[arg-type]
+            self._system = cached_system(self._system_key)  # type: ignore[arg-type]
             self._epoch = self._lock.epoch
             if created:
                 self._lock.bump_generation()  # other processes must see the new collections
@@ -366,9 +291,10 @@ class ArticleStore:
     def _forget_client(self) -> None:
         """Drop this process's Chroma system for the store (every ArticleStore reconnects)."""
         assert self._lock is not None
-        _drop_system(self._system_key)  # type: ignore[arg-type]
+        drop_system(self._system_key)  # type: ignore[arg-type]
         self._lock.epoch += 1
         self._client = self._system = self._lc = self._chunk_col = self._articles_col = None
+        self._removed_col = None
 
     def _ensure_fresh(self, creating: bool = False) -> None:
         """Reopen Chroma when another process wrote since this process opened it (lock held)."""
@@ -386,10 +312,187 @@ class ArticleStore:
                 log.debug("store changed by another process; reopening %s", self._system_key)
                 self._forget_client()
             lock.seen_generation = generation
-        current = _cached_system(self._system_key)  # type: ignore[arg-type]
+        current = cached_system(self._system_key)  # type: ignore[arg-type]
         fresh = self._client is not None and current is not None and current is self._system
         if self._epoch != lock.epoch or not fresh:
             self._connect(creating=creating)
+
+    # ---- paged reads -----------------------------------------------------------------------
+
+    @staticmethod
+    def _pages(
+        collection: Any,
+        where: dict | None = None,
+        include: Sequence[str] = ("metadatas",),
+        page: int = PAGE_SIZE,
+    ) -> Iterator[dict]:
+        """``collection.get`` page by page (``limit``/``offset``), never the whole collection
+        in one call. Call inside a store section (embedded: with the lock, so pages agree)."""
+        offset = 0
+        while True:
+            found = collection.get(where=where, limit=page, offset=offset, include=list(include))
+            if not found["ids"]:
+                return
+            yield found
+            if len(found["ids"]) < page:
+                return
+            offset += len(found["ids"])
+
+    def _get_by_ids(self, collection: Any, ids: Sequence[str], include: Sequence[str]) -> dict:
+        """``collection.get(ids=...)`` in slices of ``_IDS_PER_GET``, results concatenated."""
+        out: dict[str, list] = {"ids": [], **{key: [] for key in include}}
+        for begin in range(0, len(ids), _IDS_PER_GET):
+            found = collection.get(
+                ids=list(ids[begin : begin + _IDS_PER_GET]), include=list(include)
+            )
+            out["ids"].extend(found["ids"])
+            for key in include:
+                out[key].extend(
+                    found[key] if found[key] is not None else [None] * len(found["ids"])
+                )
+        return out
+
+    # ---- the lexical index: kept in step with the committed article records ----------------
+
+    def _lexical_identity(self) -> str:
+        """The Chroma collection the index mirrors (a rebuilt or recreated store has a new id)."""
+        return str(self._articles_col.id)
+
+    def _lexical_ready(self, force: bool = False) -> None:
+        """Bring the lexical index up to date with Chroma (inside a store section).
+
+        Embedded: every write updates the index in its own locked step, so this reads Chroma
+        only when the generation moved since this object last looked (another process wrote,
+        or a writer was killed between committing to Chroma and to the index). Server: at most
+        every ``config.lexical_sync_s`` seconds (always when ``force``)."""
+        with self._lex_mutex:
+            if self._lock is not None:
+                generation = self._lock.generation()
+                if not force and generation == self._lex_seen:
+                    return
+                self._sync_lexical()
+                self._lex_seen = self._lock.generation()
+                return
+            now = time.monotonic()
+            if not force and now - self._lex_synced_at < self.config.lexical_sync_s:
+                return
+            self._sync_lexical()
+            self._lex_synced_at = now
+
+    def _sync_lexical(self) -> None:
+        index = self.lexical
+        identity = self._lexical_identity()
+        if not index.matches(identity):
+            self._rebuild_lexical(identity)
+            return
+        state = index.state()
+        window = 0 if self._lock is not None else int(self.config.lexical_window_s * 1e6)
+        since = state.watermark - window
+        where = {"seq": {"$gt": since}}
+        changed: dict[str, dict] = {}
+        top = state.watermark
+        for page in self._pages(self._articles_col, where=where):
+            for article_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                changed[article_id] = meta or {}
+                top = max(top, int((meta or {}).get("seq") or 0))
+        removed: set[str] = set()
+        for page in self._pages(self._removed_col, where=where):
+            for meta in page["metadatas"]:
+                removed.add(str((meta or {}).get("article_id")))
+                top = max(top, int((meta or {}).get("seq") or 0))
+        removed -= changed.keys()
+        if removed:  # a tombstone is a hint: the article record, if present, is the truth
+            found = self._get_by_ids(self._articles_col, sorted(removed), ["metadatas"])
+            for article_id, meta in zip(found["ids"], found["metadatas"], strict=True):
+                changed[article_id] = meta or {}
+                removed.discard(article_id)
+        known = index.known(sorted(changed.keys() | removed))
+        todo = [
+            article_id
+            for article_id, meta in changed.items()
+            if known.get(article_id, ("", 0))[0] != meta.get("content_hash")
+        ]
+        deletes = [article_id for article_id in removed if article_id in known]
+        if todo or deletes:
+            log.info(
+                "lexical index: catching up %d changed and %d removed articles",
+                len(todo),
+                len(deletes),
+            )
+        self._index_articles({i: changed[i] for i in todo}, deletes)
+        index.apply(watermark=top)
+        # Nothing new, yet the counts differ: something was missed (a write slower than the
+        # window, or tombstones older than it): reconcile with every record, paged.
+        if (
+            self._lock is None
+            and not changed
+            and not removed
+            and index.article_count() != self._articles_col.count()
+        ):
+            self._reconcile_lexical()
+
+    def _index_articles(self, metas: dict[str, dict], deletes: Sequence[str] = ()) -> None:
+        """Index these committed article versions (their chunks read from Chroma, paged)."""
+        ids = list(metas)
+        if not ids and deletes:
+            self.lexical.apply(deletes=deletes)
+        for begin in range(0, len(ids), 200):
+            part = ids[begin : begin + 200]
+            passages: dict[str, list[IndexedPassage]] = {i: [] for i in part}
+            where = {"article_id": part[0]} if len(part) == 1 else {"article_id": {"$in": part}}
+            for page in self._pages(
+                self._chunk_col, where=where, include=("documents", "metadatas")
+            ):
+                for cid, doc, meta in zip(
+                    page["ids"], page["documents"], page["metadatas"], strict=True
+                ):
+                    meta = meta or {}
+                    owner = str(meta.get("article_id"))
+                    if doc is None or metas.get(owner, {}).get("content_hash") != meta.get(
+                        "content_hash"
+                    ):
+                        continue  # another version's chunk, or an unfinished write
+                    passages[owner].append(
+                        IndexedPassage(
+                            cid, int(meta["index"]), int(meta["start"]), int(meta["end"]), doc
+                        )
+                    )
+            self.lexical.apply(
+                upserts=[indexed_article(i, metas[i], passages[i]) for i in part],
+                deletes=deletes if begin == 0 else (),
+            )
+
+    def _rebuild_lexical(self, identity: str) -> None:
+        """Build the index from every committed record, page by page (first use of a store
+        written before the index existed, a rebuilt Chroma store, another tokenizer)."""
+        index = self.lexical
+        if self._articles_col.count():
+            log.warning(
+                "building the lexical index of %s", self.config.chroma_url or self.config.home
+            )
+        index.reset(identity)
+        top = 0
+        for page in self._pages(self._articles_col, page=1000):
+            metas = {i: m or {} for i, m in zip(page["ids"], page["metadatas"], strict=True)}
+            top = max([top, *(int(m.get("seq") or 0) for m in metas.values())])
+            self._index_articles(metas)
+        index.mark_built(top)
+
+    def _reconcile_lexical(self) -> None:
+        """Compare every article record (paged) with the index and fix the differences."""
+        metas: dict[str, dict] = {}
+        for page in self._pages(self._articles_col):
+            metas.update(zip(page["ids"], (m or {} for m in page["metadatas"]), strict=True))
+        known = self.lexical.known(sorted(set(self.lexical.article_ids()) | metas.keys()))
+        stale = [i for i, m in metas.items() if known.get(i, ("", 0))[0] != m.get("content_hash")]
+        gone = [i for i in known if i not in metas]
+        log.warning("lexical index: reconciled %d stale, %d removed", len(stale), len(gone))
+        self._index_articles({i: metas[i] for i in stale}, gone)
+
+    def _next_seq(self) -> int:
+        """A write sequence number above every committed one this client knows of: the time
+        in microseconds, or one more than the index's watermark (a hybrid logical clock)."""
+        return max(time.time_ns() // 1000, self.lexical.state().watermark + 1)
 
     # ---- lock sections ---------------------------------------------------------------------
 
@@ -447,13 +550,16 @@ class ArticleStore:
                         with self._lock.hold():
                             self._forget_client()
                     else:
-                        self.repair(reason=str(exc))
+                        with self._lock.hold():
+                            if not self._proven_unreadable():
+                                raise
+                            self._repair(str(exc))
                     continue
-                if not _unreachable(exc):
+                if not is_unreachable(exc):
                     raise
                 if attempt:
                     raise StoreUnavailable(
-                        _unreachable_message(self.config.chroma_url or "", exc)
+                        unreachable_message(self.config.chroma_url or "", exc)
                     ) from exc
                 log.info("lost the Chroma server at %s; reconnecting", self.config.chroma_url)
                 time.sleep(_RETRY_BACKOFF_S)
@@ -474,6 +580,7 @@ class ArticleStore:
                 self._forget_client()
         else:
             self._client = self._lc = self._chunk_col = self._articles_col = None
+            self._removed_col = None
 
     # ---- repair ----------------------------------------------------------------------------
 
@@ -487,6 +594,27 @@ class ArticleStore:
         with self._lock.hold():
             return self._repair(reason)
 
+    def _proven_unreadable(self) -> bool:
+        """Proof that the store's files cannot be read (lock held): on a freshly opened
+        client, counting the passages, reading one record of each collection and one
+        nearest-neighbour query must fail with a vector-index error (``looks_damaged``). Any
+        other outcome — the probe succeeds, or fails for another reason — is no proof."""
+        self._forget_client()
+        try:
+            self._connect()
+            self._chunk_col.count()
+            self._articles_col.get(limit=1, include=["metadatas"])
+            sample = self._chunk_col.get(limit=1, include=["embeddings"])
+            if sample["ids"]:
+                self._chunk_col.query(
+                    query_embeddings=[list(map(float, sample["embeddings"][0]))], n_results=1
+                )
+        except StoreUnavailable as exc:
+            return looks_damaged(exc.__cause__ or exc)
+        except Exception as exc:
+            return looks_damaged(exc)
+        return False
+
     def _repair(self, reason: str) -> int:
         lock = self._lock
         assert lock is not None and lock.held
@@ -498,9 +626,13 @@ class ArticleStore:
         if not resuming:
             try:
                 records = read_records(chroma_dir, (chunks_name, articles_name))
+                check_rescue_complete(chroma_dir, records, chunks_name, articles_name)
+                write_rescue(home, records)
             except RepairImpossible as exc:
-                raise StoreUnavailable(f"the store at {chroma_dir} is damaged: {exc}") from exc
-            write_rescue(home, records)
+                raise StoreUnavailable(
+                    f"the store at {chroma_dir} is damaged and cannot be copied whole, so it was "
+                    f"left in place: {exc}"
+                ) from exc
         rows = list(read_rescue(rescue))
         self._forget_client()
         set_aside(chroma_dir, keep_damaged=not resuming)
@@ -521,7 +653,7 @@ class ArticleStore:
                 self._chunk_col.upsert(
                     ids=[r["id"] for r in batch],
                     documents=[r["document"] for r in batch],
-                    metadatas=[_no_nulls(r["metadata"]) for r in batch],
+                    metadatas=[no_nulls(r["metadata"]) for r in batch],
                     embeddings=self.embeddings.embed_documents([r["document"] for r in batch]),
                 )
             for begin in range(0, len(articles), self._batch):
@@ -529,8 +661,8 @@ class ArticleStore:
                 self._articles_col.upsert(
                     ids=[r["id"] for r in batch],
                     documents=[r["document"] for r in batch],
-                    metadatas=[_no_nulls(r["metadata"]) for r in batch],
-                    embeddings=[_ARTICLE_VECTOR] * len(batch),
+                    metadatas=[no_nulls(r["metadata"]) for r in batch],
+                    embeddings=[ARTICLE_VECTOR] * len(batch),
                 )
         finally:
             lock.write_depth -= 1
@@ -572,32 +704,70 @@ class ArticleStore:
         return self._call(lambda: self._get_articles(ids))
 
     def _get_articles(self, ids: list[str]) -> dict[str, Article]:
-        found = self._articles_col.get(ids=ids, include=["documents", "metadatas"])
+        found = self._get_by_ids(self._articles_col, ids, ["documents", "metadatas"])
         return {
-            i: _article_from_record(i, doc, meta)
+            i: article_from_record(i, doc, meta)
             for i, doc, meta in zip(
                 found["ids"], found["documents"], found["metadatas"], strict=True
             )
         }
 
-    def list_articles(self) -> list[Article]:
-        """All articles, metadata only (``text`` empty), newest first."""
-        ids, metas = self._call(self._all_article_meta)
-        articles = [_article_from_record(i, None, meta) for i, meta in zip(ids, metas, strict=True)]
-        return sorted(articles, key=lambda a: (a.published_at or "", a.title), reverse=True)
+    def iter_articles(self, page_size: int = PAGE_SIZE) -> Iterator[Article]:
+        """Every article, metadata only (``text`` empty), in Chroma's order, one page of
+        ``page_size`` records per store operation (other processes may write in between)."""
+        offset = 0
+        while True:
+            page = self._call(functools.partial(self._article_page, page_size, offset))
+            for article_id, meta in zip(page["ids"], page["metadatas"], strict=True):
+                yield article_from_record(article_id, None, meta)
+            if len(page["ids"]) < page_size:
+                return
+            offset += len(page["ids"])
+
+    def _article_page(self, limit: int, offset: int) -> dict:
+        return self._articles_col.get(limit=limit, offset=offset, include=["metadatas"])
+
+    def list_articles(self, limit: int | None = None, offset: int = 0) -> list[Article]:
+        """Articles, metadata only (``text`` empty), newest first (``published_at``, then
+        title). With ``limit``: one page of that order, read through the lexical index's
+        article table (no full read); without: all of them, read page by page inside one store
+        operation (``iter_articles`` streams them instead)."""
+        if limit is None:  # every page inside one store operation: a consistent snapshot
+            ids, metas = self._call(self._all_article_meta)
+            articles = [article_from_record(i, None, m) for i, m in zip(ids, metas, strict=True)]
+            ordered = sorted(articles, key=lambda a: (a.published_at or "", a.title), reverse=True)
+            return ordered[offset:]
+
+        def read() -> list[Article]:
+            self._lexical_ready()
+            ids = self.lexical.article_ids_page(limit, offset)
+            found = self._get_by_ids(self._articles_col, ids, ["metadatas"])
+            by_id = dict(zip(found["ids"], found["metadatas"], strict=True))
+            return [article_from_record(i, None, by_id[i]) for i in ids if i in by_id]
+
+        return self._call(read)
 
     def find_by_hash(self, content_hash: str) -> Article | None:
         found = self._call(
             lambda: self._articles_col.get(
-                where={"content_hash": content_hash}, include=["metadatas"]
+                where={"content_hash": content_hash}, limit=1, include=["metadatas"]
             )
         )
         if not found["ids"]:
             return None
-        return _article_from_record(found["ids"][0], None, found["metadatas"][0])
+        return article_from_record(found["ids"][0], None, found["metadatas"][0])
 
     def article_count(self) -> int:
         return self._call(lambda: self._articles_col.count())
+
+    def passage_count(self) -> int:
+        """Committed passages (what searches can return), from the lexical index: O(1)."""
+
+        def read() -> int:
+            self._lexical_ready()
+            return self.lexical.state().docs
+
+        return self._call(read)
 
     def chunk_count(self) -> int:
         """Stored passage records (committed or not; see ``verify`` for the split)."""
@@ -605,8 +775,30 @@ class ArticleStore:
 
     def sources(self) -> list[str]:
         """Distinct publisher names, for matching names in questions and filters."""
-        _, metas = self._call(self._all_article_meta)
-        return sorted({m["source"] for m in metas if m.get("source")})
+
+        def read() -> list[str]:
+            self._lexical_ready()
+            return self.lexical.sources()
+
+        return self._call(read)
+
+    def years(self) -> list[int]:
+        """Publication years (UTC) of the articles that have passages, ascending."""
+
+        def read() -> list[int]:
+            self._lexical_ready()
+            return self.lexical.years()
+
+        return self._call(read)
+
+    def simhashes(self) -> list[tuple[str, str]]:
+        """``(article_id, simhash hex)`` of every article (near-duplicate detection)."""
+
+        def read() -> list[tuple[str, str]]:
+            self._lexical_ready()
+            return list(self.lexical.simhashes())
+
+        return self._call(read)
 
     # ---- writes ----------------------------------------------------------------------------
 
@@ -618,30 +810,53 @@ class ArticleStore:
         """
         self.put_many([(article, chunks)])
 
-    def put_many(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> None:
+    def put_many(
+        self,
+        items: Sequence[tuple[Article, Sequence[Chunk]]],
+        vectors: Sequence[Sequence[float]] | None = None,
+    ) -> None:
         """``put`` for several articles in one write (fewer Chroma commits; ingest uses it).
 
-        Same order for the batch as a whole: every chunk, then every article record, then old
-        versions' chunks. A crash commits all of the batch's records or some of them, each
-        article whole or not at all. Article ids must be distinct.
+        Same order for the batch as a whole: every chunk, then every article record (each with
+        the batch's write sequence number ``seq``), then old versions' chunks, then the lexical
+        index (one SQLite transaction). A crash commits all of the batch's records or some of
+        them, each article whole or not at all; committed records the index missed are indexed
+        by the next operation (``_lexical_ready``). Article ids must be distinct.
+
+        Passages are embedded in one call for the whole batch, before the lock; ``vectors``
+        (one per chunk, in order) skips embedding (benchmarks and tests with precomputed
+        vectors).
         """
-        prepared = []
-        for article, chunks in items:
-            article = _safe_article(article)
-            chunks = list(chunks)
-            vectors = self.embeddings.embed_documents([c.text for c in chunks]) if chunks else []
-            prepared.append((article, chunks, vectors))
+        prepared = [(safe_article(article), list(chunks)) for article, chunks in items]
         if not prepared:
             return
-        if len({a.id for a, _, _ in prepared}) != len(prepared):
+        if len({a.id for a, _ in prepared}) != len(prepared):
             raise ValueError("put_many needs distinct article ids")
-        ids = [chunk_record_id(c, a.content_hash) for a, chunks, _ in prepared for c in chunks]
-        docs = [c.text for _, chunks, _ in prepared for c in chunks]
-        metas = [_chunk_metadata(a, c) for a, chunks, _ in prepared for c in chunks]
-        vectors = [v for _, _, vs in prepared for v in vs]
-        articles = [a for a, _, _ in prepared]
+        docs = [c.text for _, chunks in prepared for c in chunks]
+        if vectors is None:
+            vectors = self.embeddings.embed_documents(docs) if docs else []
+        vectors = [list(map(float, v)) for v in vectors]
+        if len(vectors) != len(docs):
+            raise ValueError(f"put_many got {len(vectors)} vectors for {len(docs)} passages")
+        ids = [chunk_record_id(c, a.content_hash) for a, chunks in prepared for c in chunks]
+        metas = [chunk_metadata(a, c) for a, chunks in prepared for c in chunks]
+        articles = [a for a, _ in prepared]
+        indexed = [
+            (
+                a,
+                [
+                    IndexedPassage(
+                        chunk_record_id(c, a.content_hash), c.index, c.start, c.end, c.text
+                    )
+                    for c in chunks
+                ],
+            )
+            for a, chunks in prepared
+        ]
 
         def write() -> None:
+            self._lexical_ready(force=self._lock is not None)
+            seq = self._next_seq()
             for begin in range(0, len(ids), self._batch):
                 end = begin + self._batch
                 self._chunk_col.upsert(
@@ -655,10 +870,19 @@ class ArticleStore:
                 self._articles_col.upsert(
                     ids=[a.id for a in batch],
                     documents=[a.text for a in batch],
-                    metadatas=[_article_metadata(a) for a in batch],
-                    embeddings=[_ARTICLE_VECTOR] * len(batch),
+                    metadatas=[{**article_metadata(a), "seq": seq} for a in batch],
+                    embeddings=[ARTICLE_VECTOR] * len(batch),
                 )
             self._delete_chunks([a.id for a in articles], keep=set(ids))
+            self.lexical.apply(
+                upserts=[
+                    indexed_article(a.id, {**article_metadata(a), "seq": seq}, passages)
+                    for a, passages in indexed
+                ],
+                watermark=seq if self._lock is not None else None,
+            )
+            if self._lock is not None:
+                self._lex_seen = self._lock.generation()
 
         what = f"put {articles[0].id}" + (
             f" and {len(articles) - 1} more" if len(articles) > 1 else ""
@@ -666,12 +890,30 @@ class ArticleStore:
         self._call(write, write=True, what=what)
 
     def remove(self, article_id: str) -> bool:
-        """Delete an article and its chunks; False when there was no such article."""
+        """Delete an article and its chunks; False when there was no such article.
+
+        Order: a tombstone (``<name>_removed``, with a write sequence number, so that every
+        client of a shared server drops the article from its lexical index), the article
+        record (the commit marker), its chunks, then the local lexical index."""
 
         def write() -> bool:
+            self._lexical_ready(force=self._lock is not None)
             existed = bool(self._articles_col.get(ids=[article_id], include=[])["ids"])
+            if existed:
+                seq = self._next_seq()
+                self._removed_col.upsert(
+                    ids=[f"{article_id}@{seq}"],
+                    metadatas=[{"article_id": article_id, "seq": seq}],
+                    embeddings=[ARTICLE_VECTOR],
+                )
             self._articles_col.delete(ids=[article_id])  # commit marker first
             self._delete_chunks([article_id], keep=set())
+            self.lexical.apply(
+                deletes=[article_id],
+                watermark=seq if existed and self._lock is not None else None,
+            )
+            if self._lock is not None:
+                self._lex_seen = self._lock.generation()
             return existed
 
         return self._call(write, write=True, what=f"remove {article_id}")
@@ -685,12 +927,11 @@ class ArticleStore:
         return self._call(self._sweep, write=True, what="sweep")
 
     def _sweep(self) -> int:
-        found = self._chunk_col.get(include=["metadatas"])
-        ids, metas = self._all_article_meta()
-        hashes = {i: m.get("content_hash") for i, m in zip(ids, metas, strict=True)}
+        hashes = {i: m.get("content_hash") for i, m in zip(*self._all_article_meta(), strict=True)}
         orphans = [
             cid
-            for cid, meta in zip(found["ids"], found["metadatas"], strict=True)
+            for page in self._pages(self._chunk_col)
+            for cid, meta in zip(page["ids"], page["metadatas"], strict=True)
             if hashes.get((meta or {}).get("article_id")) != (meta or {}).get("content_hash")
         ]
         for begin in range(0, len(orphans), self._batch):
@@ -698,8 +939,12 @@ class ArticleStore:
         return len(orphans)
 
     def _all_article_meta(self) -> tuple[list[str], list[dict]]:
-        found = self._articles_col.get(include=["metadatas"])
-        return found["ids"], [m or {} for m in found["metadatas"]]
+        ids: list[str] = []
+        metas: list[dict] = []
+        for page in self._pages(self._articles_col):
+            ids.extend(page["ids"])
+            metas.extend(m or {} for m in page["metadatas"])
+        return ids, metas
 
     def _delete_chunks(self, article_ids: Sequence[str], keep: set[str]) -> None:
         """Delete the chunks of these articles whose record ids are not in ``keep``."""
@@ -710,46 +955,213 @@ class ArticleStore:
             if len(article_ids) == 1
             else {"article_id": {"$in": list(article_ids)}}
         )
-        found = self._chunk_col.get(where=where, include=[])
-        doomed = [cid for cid in found["ids"] if cid not in keep]
+        doomed = [
+            cid
+            for page in self._pages(self._chunk_col, where=where, include=())
+            for cid in page["ids"]
+            if cid not in keep
+        ]
         for begin in range(0, len(doomed), self._batch):
             self._chunk_col.delete(ids=doomed[begin : begin + self._batch])
 
     # ---- reads of passages -----------------------------------------------------------------
 
     def dense_search(self, query: str, k: int, where: dict | None = None) -> list[ScoredChunk]:
-        """Nearest passages by cosine similarity (score in [0, 1], higher is closer)."""
+        """Nearest passages by cosine similarity (score in [0, 1], higher is closer), joined
+        with their committed articles."""
         vector = self.embeddings.embed_query(query)  # outside the lock
+        return self._call(
+            lambda: self._attach([hit for hit, _, _ in self._by_vector(vector, k, where)])
+        )
+
+    def search_by_vector(
+        self,
+        vector: Sequence[float],
+        k: int,
+        where: dict | None = None,
+        *,
+        sources: Sequence[str] | None = None,
+        since_ts: int | None = None,
+        until_ts: int | None = None,
+        pool: DensePool | None = None,
+        exact_max: int = 2000,
+    ) -> list[ScoredChunk]:
+        """Nearest passages to ``vector`` (cosine, in [0, 1]); articles not attached.
+
+        ``sources`` / ``since_ts`` / ``until_ts`` restrict the search like a ``where`` on chunk
+        metadata, answered in the cheapest exact way: from ``pool`` (``dense_pool`` of the same
+        vector) when it holds ``k`` hits in scope — exactly the restricted top ``k``, since
+        every passage outside the pool is farther; else, for a scope of at most ``exact_max``
+        passages (known from the lexical index), by cosine against their stored vectors; only
+        else by a filtered Chroma query (slow on large stores)."""
+        if k <= 0:
+            return []
+        scoped = sources is not None or since_ts is not None or until_ts is not None
+        if pool is not None and where is None:
+            inside = [
+                h for h, src, ts in pool.hits if _in_scope(src, ts, sources, since_ts, until_ts)
+            ]
+            if len(inside) >= k or pool.complete:
+                return inside[:k]
 
         def read() -> list[ScoredChunk]:
-            n = self._chunk_col.count()
-            if n == 0 or k <= 0:
-                return []
-            results = self._lc.similarity_search_by_vector_with_relevance_scores(  # type: ignore[union-attr]
-                vector, k=min(k, n), filter=where
-            )
-            scored = [
+            if scoped:
+                self._lexical_ready()
+                ids = self.lexical.scope_docs(sources, since_ts, until_ts, limit=exact_max)
+                if ids is not None and where is None:
+                    return self._exact(vector, k, ids)
+                clauses = [c for c in (where, _scope_where(sources, since_ts, until_ts)) if c]
+                return [
+                    hit
+                    for hit, _, _ in self._by_vector(
+                        vector, k, clauses[0] if len(clauses) == 1 else {"$and": clauses}
+                    )
+                ]
+            return [hit for hit, _, _ in self._by_vector(vector, k, where)]
+
+        return self._call(read)
+
+    def dense_pool(
+        self, vector: Sequence[float], k: int = 200, where: dict | None = None
+    ) -> DensePool:
+        """The ``k`` nearest passages with their source and date, for answering restricted
+        searches of the same vector (``search_by_vector(..., pool=)``) without Chroma."""
+        hits = self._call(lambda: self._by_vector(vector, k, where))
+        return DensePool(hits=hits, complete=len(hits) < k)
+
+    def _by_vector(
+        self, vector: Sequence[float], k: int, where: dict | None = None
+    ) -> list[tuple[ScoredChunk, str | None, int | None]]:
+        n = self._chunk_col.count()
+        if n == 0 or k <= 0:
+            return []
+        found = self._chunk_col.query(
+            query_embeddings=[list(map(float, vector))],
+            n_results=min(k, n),
+            where=where,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (
                 ScoredChunk(
-                    chunk=_chunk_from_record(doc.id, doc.page_content, doc.metadata),
+                    chunk=chunk_from_record(cid, doc, meta or {}),
                     score=max(0.0, 1.0 - float(distance)),
+                ),
+                (meta or {}).get("source"),
+                (meta or {}).get("published_ts"),
+            )
+            for cid, doc, meta, distance in zip(
+                found["ids"][0],
+                found["documents"][0],
+                found["metadatas"][0],
+                found["distances"][0],
+                strict=True,
+            )
+        ]
+
+    def _exact(self, vector: Sequence[float], k: int, ids: Sequence[str]) -> list[ScoredChunk]:
+        if not ids:
+            return []
+        import numpy as np
+
+        found = self._get_by_ids(self._chunk_col, ids, ["embeddings", "documents", "metadatas"])
+        if not found["ids"]:
+            return []
+        matrix = np.asarray(found["embeddings"], dtype=np.float32)
+        q = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * (float(np.linalg.norm(q)) or 1.0)
+        similarity = (matrix @ q) / np.where(norms > 0, norms, 1.0)
+        order = sorted(
+            range(len(found["ids"])), key=lambda i: (-float(similarity[i]), found["ids"][i])
+        )
+        return [
+            ScoredChunk(
+                chunk=chunk_from_record(
+                    found["ids"][i], found["documents"][i], found["metadatas"][i] or {}
+                ),
+                score=max(0.0, float(similarity[i])),
+            )
+            for i in order[:k]
+        ]
+
+    def vectors(self, chunk_ids: Sequence[str]) -> dict[str, list[float]]:
+        """Stored vectors of these passages (absent ids are left out)."""
+        ids = list(dict.fromkeys(chunk_ids))
+        if not ids:
+            return {}
+
+        def read() -> dict[str, list[float]]:
+            found = self._get_by_ids(self._chunk_col, ids, ["embeddings"])
+            return {
+                cid: [float(x) for x in vector]
+                for cid, vector in zip(found["ids"], found["embeddings"], strict=True)
+                if vector is not None
+            }
+
+        return self._call(read)
+
+    def lexical_search(
+        self,
+        query: str | Sequence[str],
+        k: int,
+        sources: Sequence[str] | None = None,
+        since_ts: int | None = None,
+        until_ts: int | None = None,
+        k1: float = 0.9,
+        b: float = 0.4,
+    ) -> list[ScoredChunk]:
+        """Top ``k`` passages by BM25 (title + passage; a query string or its tokens), best
+        first, under the filters; articles not attached. Scores like the former in-memory
+        bm25s index (``vectorstore/lexical_index.py``)."""
+        if k <= 0:
+            return []
+
+        def read() -> list[ScoredChunk]:
+            self._lexical_ready()
+            hits = self.lexical.search(query, k, sources, since_ts, until_ts, k1=k1, b=b)
+            if not hits:
+                return []
+            found = self._get_by_ids(self._chunk_col, [h.chunk_id for h in hits], ["documents"])
+            text = dict(zip(found["ids"], found["documents"], strict=True))
+            return [
+                ScoredChunk(
+                    chunk=Chunk(
+                        h.chunk_id, h.article_id, h.index, h.start, h.end, text[h.chunk_id]
+                    ),
+                    score=h.score,
                 )
-                for doc, distance in results
+                for h in hits
+                if text.get(h.chunk_id) is not None
             ]
-            return self._attach(scored)
+
+        return self._call(read)
+
+    def generation(self) -> str:
+        """A token that changes whenever the stored content changes, at O(1) cost (cache key
+        for anything derived from the store). Embedded: the store's generation (every write of
+        any process bumps it) and the lexical index version; server: the index version after
+        catching up with the server (at most every ``config.lexical_sync_s``)."""
+
+        def read() -> str:
+            self._lexical_ready()
+            head = self._lock.generation() if self._lock is not None else "server"
+            return f"{head}/{self.lexical.state().version}"
 
         return self._call(read)
 
     def all_chunks(self, where: dict | None = None) -> list[Chunk]:
-        """Every committed passage (for the lexical index), in stable id order."""
+        """Every committed passage, in stable id order (reads the whole store, page by page)."""
         return self._call(lambda: self._committed_chunks(where))
 
     def _committed_chunks(self, where: dict | None = None) -> list[Chunk]:
-        found = self._chunk_col.get(where=where, include=["documents", "metadatas"])
         live = dict(zip(*self._all_article_meta(), strict=True))
         chunks = [
-            _chunk_from_record(cid, doc, meta)
+            chunk_from_record(cid, doc, meta)
+            for page in self._pages(
+                self._chunk_col, where=where, include=("documents", "metadatas")
+            )
             for cid, doc, meta in zip(
-                found["ids"], found["documents"], found["metadatas"], strict=True
+                page["ids"], page["documents"], page["metadatas"], strict=True
             )
             if live.get(meta.get("article_id"), {}).get("content_hash") == meta.get("content_hash")
         ]
@@ -770,18 +1182,9 @@ class ArticleStore:
         return out
 
     def fingerprint(self) -> str:
-        """Changes whenever the stored content changes (cache key for derived indexes)."""
-
-        def read() -> str:
-            ids, metas = self._all_article_meta()
-            return json.dumps(
-                [
-                    self._chunk_col.count(),
-                    sorted(zip(ids, (m.get("content_hash") for m in metas), strict=True)),
-                ]
-            )
-
-        return self._call(read)
+        """Changes whenever the stored content changes; the same O(1) token as
+        ``generation()`` (it used to list every article)."""
+        return self.generation()
 
     # ---- integrity -------------------------------------------------------------------------
 
@@ -791,7 +1194,10 @@ class ArticleStore:
 
         def read() -> StoreHealth:
             health = StoreHealth()
-            found = self._chunk_col.get(include=["documents", "metadatas"])
+            found: dict[str, list] = {"ids": [], "documents": [], "metadatas": []}
+            for page in self._pages(self._chunk_col, include=("documents", "metadatas")):
+                for key in found:
+                    found[key].extend(page[key])
             ids, metas = self._all_article_meta()
             health.articles, health.chunks = len(ids), len(found["ids"])
             if self._articles_col.count() != health.articles:
@@ -827,6 +1233,15 @@ class ArticleStore:
                         health.problems.append("search returned nothing from a non-empty store")
                 except Exception as exc:  # noqa: BLE001 - reported, not raised
                     health.problems.append(f"search failed: {exc}")
+            self._lexical_ready(force=True)
+            lexical = self.lexical.state()
+            if lexical.docs != health.committed_chunks:
+                health.problems.append(
+                    f"the lexical index holds {lexical.docs} passages, the store "
+                    f"{health.committed_chunks} committed ones"
+                )
+            if self.lexical.article_count() != health.articles:
+                health.problems.append("the lexical index disagrees on the article count")
             return health
 
         return self._call(read)

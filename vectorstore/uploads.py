@@ -4,7 +4,8 @@ A file name from an upload is untrusted input: it may hold path separators of ei
 ``..``, NUL and other control characters, bidirectional-override characters that disguise the
 extension, reserved Windows names, or be empty or enormous. ``save_upload`` keeps only a safe
 base name, never overwrites an existing file, and checks that the final path resolves inside
-the uploads folder before writing (atomically: no half-written file is ever visible).
+the uploads folder before writing (atomically: no half-written file is ever visible). This is
+the one place an upload is written: the web app's Library page calls :func:`save_upload`.
 """
 
 from __future__ import annotations

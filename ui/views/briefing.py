@@ -1,4 +1,5 @@
-"""Briefing: a topic and optional filters in, a one-page cited briefing (PDF / Markdown) out."""
+"""Briefing: a topic and optional filters in, a one-page cited briefing (PDF / Markdown / DOCX)
+out."""
 
 from __future__ import annotations
 
@@ -18,9 +19,10 @@ from ui.render import HIGHLIGHT, byline, escape_md, md_link
 from ui.streaming import Events, run_with_events
 
 if TYPE_CHECKING:
-    from bot.briefing_model import Briefing
+    from bot.briefing.model import Briefing
 
 RESULT = "briefing_result"
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Result:
     pdf: bytes | None
     pages: int | None
     error: str | None = None
+    docx: bytes | None = None
+    docx_error: str | None = None
 
 
 def render() -> None:
@@ -74,23 +78,30 @@ def _generate(bot: Briefbot, topic: str, filters: SearchFilters) -> None:
             status.update(label="The briefing failed", state="error")
             st.error(escape_md(redact(f"{type(exc).__name__}: {exc}")))
             return
-        status.write("Exporting PDF and Markdown")
+        status.write("Exporting PDF, Markdown and DOCX")
         result = _export(briefing)
         status.update(label="Briefing ready", state="complete", expanded=False)
     st.session_state[RESULT] = result
 
 
-def _export(briefing: Briefing) -> Result:
-    from bot.export import export_briefing, to_markdown
+def _export_file(briefing: Briefing, suffix: str) -> tuple[bytes | None, int | None, str | None]:
+    """(file bytes, pages, error) of one export format; a failure is reported, not raised."""
+    from bot.export import export_briefing
 
-    markdown = to_markdown(briefing)
     try:
         with tempfile.TemporaryDirectory(prefix="briefbot-ui-") as tmp:
-            exported = export_briefing(briefing, Path(tmp) / "briefing.pdf")
-            pdf = Path(exported.path).read_bytes()
-        return Result(briefing, markdown, pdf, exported.pages)
+            exported = export_briefing(briefing, Path(tmp) / f"briefing{suffix}")
+            return Path(exported.path).read_bytes(), exported.pages, None
     except Exception as exc:
-        return Result(briefing, markdown, None, None, redact(f"{type(exc).__name__}: {exc}"))
+        return None, None, redact(f"{type(exc).__name__}: {exc}")
+
+
+def _export(briefing: Briefing) -> Result:
+    from bot.export import to_markdown
+
+    pdf, pages, error = _export_file(briefing, ".pdf")
+    docx, _, docx_error = _export_file(briefing, ".docx")
+    return Result(briefing, to_markdown(briefing), pdf, pages, error, docx, docx_error)
 
 
 def _slug(text: str) -> str:
@@ -100,7 +111,7 @@ def _slug(text: str) -> str:
 def _show(result: Result) -> None:
     briefing = result.briefing
     name = f"briefing-{_slug(briefing.topic)}"
-    pdf_col, md_col, _ = st.columns([1, 1, 2])
+    pdf_col, md_col, docx_col, _ = st.columns([1, 1, 1, 1])
     if result.pdf is not None:
         pages = f" ({result.pages} page{'s' if result.pages != 1 else ''})" if result.pages else ""
         pdf_col.download_button(
@@ -120,6 +131,16 @@ def _show(result: Result) -> None:
         mime="text/markdown",
         on_click="ignore",
     )
+    if result.docx is not None:
+        docx_col.download_button(
+            "Download DOCX",
+            data=result.docx,
+            file_name=f"{name}.docx",
+            mime=DOCX_MIME,
+            on_click="ignore",
+        )
+    else:
+        st.error(f"DOCX export failed: {escape_md(result.docx_error)}")
     with st.container(border=True):
         show_briefing(briefing)
 

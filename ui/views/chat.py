@@ -9,9 +9,10 @@ import streamlit as st
 
 from bot.redact import redact
 from bot.service import Briefbot
-from bot.types import Answer, Citation
+from bot.types import Answer
 from ui import state
-from ui.render import HIGHLIGHT, QuoteContext, byline, escape_md, md_link, quote_context
+from ui.citations import context_key, quote_contexts, show_citation
+from ui.render import QuoteContext, escape_md
 from ui.render import safe_paragraphs as safe_md
 from ui.streaming import Events, Throttle, run_with_events
 
@@ -24,15 +25,15 @@ class Turn:
     question: str
     answer: Answer | None = None
     error: str | None = None
-    contexts: dict[int, QuoteContext | None] = field(default_factory=dict)
+    contexts: dict[tuple[str, int, int], QuoteContext | None] = field(default_factory=dict)
 
 
 def render() -> None:
     st.title("Ask your articles")
     st.caption("Every quote below is copied verbatim from a stored article and checked.")
     turns: list[Turn] = st.session_state.setdefault(TURNS, [])
-    for turn in turns:
-        _show_turn(turn)
+    for index, turn in enumerate(turns):
+        _show_turn(turn, index)
     question = st.chat_input("Ask a question about the stored articles")
     if turns and st.button("Clear conversation", type="tertiary"):
         st.session_state[TURNS] = []
@@ -78,31 +79,27 @@ def _ask(bot: Briefbot, turns: list[Turn], question: str) -> None:
         except Exception as exc:  # shown to the user, never with a secret in it
             turn.error = redact(f"{type(exc).__name__}: {exc}")
         else:
-            turn.contexts = _contexts(bot, turn.answer.citations)
+            turn.contexts = quote_contexts(bot, turn.answer.citations)
         placeholder.empty()
-        _show_answer(turn)
+        _show_answer(turn, len(turns))
     turns.append(turn)
 
 
-def _contexts(bot: Briefbot, citations: list[Citation]) -> dict[int, QuoteContext | None]:
-    texts: dict[str, str] = {}
-    out: dict[int, QuoteContext | None] = {}
-    for c in citations:
-        if c.article_id not in texts:
-            article = bot.article(c.article_id)
-            texts[c.article_id] = article.text if article else ""
-        out[c.marker] = quote_context(texts[c.article_id], c.start, c.end, c.quote)
-    return out
-
-
-def _show_turn(turn: Turn) -> None:
+def _show_turn(turn: Turn, index: int) -> None:
     with st.chat_message("user"):
         st.markdown(safe_md(turn.question))
     with st.chat_message("assistant"):
-        _show_answer(turn)
+        _show_answer(turn, index)
 
 
-def _show_answer(turn: Turn) -> None:
+def _show_answer(turn: Turn, index: int) -> None:
+    """A finished answer, in a container keyed ``answer-<index>``: its presence tells a reader
+    (and the browser tests) that answer ``index`` is complete."""
+    with st.container(key=f"answer-{index}"):
+        _answer_body(turn)
+
+
+def _answer_body(turn: Turn) -> None:
     if turn.error:
         st.error(f"Could not answer: {escape_md(turn.error)}")
         return
@@ -118,16 +115,4 @@ def _show_answer(turn: Turn) -> None:
             f"The model put these words in quotation marks, but no source contains them: {flagged}"
         )
     for citation in answer.citations:
-        _show_citation(citation, turn.contexts.get(citation.marker))
-
-
-def _show_citation(c: Citation, context: QuoteContext | None) -> None:
-    with st.container(border=True):
-        st.markdown(f"**\\[{c.marker}\\]** {md_link(c.title, c.url)}")
-        st.caption(byline(c.source, c.published_at, placeholders=True))
-        if context is not None:
-            st.markdown(context.markdown())
-        else:
-            st.markdown(f":{HIGHLIGHT}[{escape_md(c.quote)}]")
-        if not c.verified:
-            st.caption(":warning: This quote could not be verified against the article.")
+        show_citation(citation, turn.contexts.get(context_key(citation)), f"[{citation.marker}]")

@@ -10,8 +10,9 @@ from bot.redact import redact
 from bot.service import Briefbot
 from ui import state
 from ui.render import byline, escape_md, md_link, safe_paragraphs
-from ui.uploads import ALLOWED_SUFFIXES, save_upload
 from vectorstore.models import Article, IngestReport
+from vectorstore.parsing import SUPPORTED_SUFFIXES
+from vectorstore.uploads import UploadRejected, save_upload
 
 _UPLOADER_GEN = "_uploader_generation"
 _LAST_REPORT = "_last_ingest"
@@ -38,7 +39,7 @@ def _add_section(bot: Briefbot) -> None:
     generation = st.session_state.setdefault(_UPLOADER_GEN, 0)
     files = st.file_uploader(
         "Files (.txt .md .html .pdf .jsonl)",
-        type=[s.lstrip(".") for s in ALLOWED_SUFFIXES],
+        type=[s.lstrip(".") for s in sorted(SUPPORTED_SUFFIXES)],
         accept_multiple_files=True,
         key=f"uploads_{generation}",
     )
@@ -58,10 +59,12 @@ def _ingest(bot: Briefbot, files: list, urls_text: str) -> None:
     sources: list[str] = []
     names: dict[str, str] = {}  # saved path -> name as uploaded, for messages
     rejected: list[tuple[str, str]] = []
-    uploads = bot.settings.home / "uploads"
     for upload in files:
         try:
-            path = save_upload(uploads, upload.name, upload.getvalue())
+            path = save_upload(bot.settings.home, upload.name, upload.getvalue())
+        except UploadRejected as exc:
+            rejected.append((upload.name, f"could not save: {exc}"))
+            continue
         except OSError as exc:
             rejected.append((upload.name, f"could not save: {exc.strerror or exc}"))
             continue

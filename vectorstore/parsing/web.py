@@ -3,18 +3,32 @@
 Only http(s) is fetched. Bodies are streamed and cut off at ``max_file_bytes`` (after
 decompression, so a gzip bomb stops early), and the whole fetch has a deadline of three times
 ``fetch_timeout_s`` on top of httpx's per-read timeout, so a slow-drip server cannot hang ingest.
+
+Safe fetching: unless ``StoreConfig.allow_private_urls`` (``BRIEFBOT_ALLOW_PRIVATE_URLS=1``),
+a fetch never connects to a loopback, private, link-local, multicast, reserved or unspecified
+address. The check lives where the connection is made (``_GuardedBackend.connect_tcp``): the
+host is resolved once, every address it resolves to must be public, and the socket connects to
+one of exactly those addresses, so a DNS answer that changes between check and connect
+(rebinding) cannot slip through. Redirects are followed here, one hop at a time (at most
+``MAX_REDIRECTS``), so every hop's URL is checked (http/https only) and its connection vetted.
+Environment proxies (``HTTP_PROXY``...) are not used while the guard is on: a proxy resolves
+names itself, out of sight of the check.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import re
+import socket
 import time
+import typing
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import httpcore
 import httpx
 
 from vectorstore.config import StoreConfig
@@ -46,6 +60,10 @@ _NOT_ARTICLE_TYPES = ("image/", "audio/", "video/", "font/", "model/", "applicat
 MAX_FEED_ENTRIES = 200
 MIN_FALLBACK_CHARS = 280  # an entry summary shorter than this is a teaser, not an article
 _DEADLINE_FACTOR = 3
+MAX_REDIRECTS = 10
+_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_ALLOW_HINT = "set BRIEFBOT_ALLOW_PRIVATE_URLS=1 to allow private addresses"
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,53 +93,182 @@ def check_url(url: str) -> str:
     return url
 
 
+class UnsafeAddress(ParseError):
+    """A host resolved to an address the fetcher refuses; ``reason`` says which and why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def address_problem(address: str) -> str | None:
+    """Why ``address`` must not be fetched from (``"a loopback address"``...), or None.
+
+    IPv4 addresses carried inside IPv6 (IPv4-mapped ``::ffff:a.b.c.d``, 6to4, NAT64) are judged
+    by the IPv4 address they carry.
+    """
+    try:
+        ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address)
+    except ValueError:
+        return "not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    checks = (
+        (ip.is_unspecified, "an unspecified address"),
+        (ip.is_loopback, "a loopback address"),
+        (ip.is_link_local, "a link-local address"),
+        (ip.is_multicast, "a multicast address"),
+        (ip.is_private, "a private address"),
+        (ip.is_reserved, "a reserved address"),
+        (not ip.is_global, "not a public address"),
+    )
+    return next((label for bad, label in checks if bad), None)
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself), in DNS order."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
+    addresses: list[str] = []
+    for *_, sockaddr in infos:
+        address = str(sockaddr[0])
+        if address not in addresses:
+            addresses.append(address)
+    return addresses
+
+
+def _same_address(host: str, address: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")) == ipaddress.ip_address(address)
+    except ValueError:
+        return False
+
+
+def vet_host(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to, or UnsafeAddress if ANY of them is not public."""
+    addresses = _resolve(host, port)
+    for address in addresses:
+        problem = address_problem(address)
+        if problem and _same_address(host, address):
+            raise UnsafeAddress(f"{address} is {problem}")
+        if problem:
+            raise UnsafeAddress(f"{host} resolves to {address}, {problem}")
+    if not addresses:
+        raise httpcore.ConnectError(f"cannot resolve {host}: no addresses")
+    return addresses
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Connects only to vetted public addresses: resolve once, check all, connect to those."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.NetworkStream:
+        last: Exception | None = None
+        for address in vet_host(host, port):  # the connection is pinned to a vetted address
+            try:
+                return super().connect_tcp(address, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+
+def _guarded_transport() -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport()
+    # httpx has no public way to give its pool a network backend: replace the pool it built by
+    # the same pool over the guarded backend (checked, so an httpx upgrade cannot drop the guard)
+    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):
+        raise RuntimeError("httpx internals changed: cannot install the private-address guard")
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(), network_backend=_GuardedBackend()
+    )
+    return transport
+
+
 def _client(config: StoreConfig) -> httpx.Client:
+    """Redirects are followed by ``fetch`` (each hop checked); with the guard on, the client has
+    an explicit transport, so httpx also ignores proxy environment variables."""
     return httpx.Client(
         timeout=httpx.Timeout(config.fetch_timeout_s),
-        follow_redirects=True,
+        follow_redirects=False,
         headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT},
+        transport=None if config.allow_private_urls else _guarded_transport(),
     )
 
 
+def _redirect_target(current: str, location: str) -> str:
+    target = urljoin(current, location.strip())
+    try:
+        return check_url(target)
+    except ParseError:
+        raise ParseError(f"{current} redirected to a non-http(s) URL") from None
+
+
 def fetch(client: httpx.Client, url: str, config: StoreConfig) -> Fetched:
-    """GET ``url`` with the size cap and deadline; every failure becomes a ParseError."""
+    """GET ``url`` with the size cap and deadline, following at most ``MAX_REDIRECTS``
+    redirects one hop at a time; every failure becomes a ParseError."""
     limit = config.max_file_bytes
     deadline = time.monotonic() + _DEADLINE_FACTOR * config.fetch_timeout_s
+    current = url
     try:
-        with client.stream("GET", url) as response:
-            if response.status_code >= 400:
-                raise ParseError(f"HTTP {response.status_code} from {url}")
-            length = response.headers.get("content-length", "")
-            if length.isdigit():
-                check_file_size(int(length), limit, what="response")
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > limit:
-                    raise ParseError(
-                        f"response from {url} is over the {format_size(limit)} limit "
-                        "(BRIEFBOT_MAX_FILE_BYTES)"
-                    )
-                if time.monotonic() > deadline:
-                    raise ParseError(f"timed out reading {url}")
-            media, _, params = response.headers.get("content-type", "").partition(";")
-            charset = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", params, re.I)
-            return Fetched(
-                url=str(response.url),
-                content_type=media.strip().lower(),
-                charset=charset.group(1) if charset else None,
-                data=bytes(body),
-            )
+        for _hop in range(MAX_REDIRECTS + 1):
+            with client.stream("GET", current) as response:
+                location = response.headers.get("location")
+                if response.status_code in _REDIRECT_CODES and location:
+                    current = _redirect_target(current, location)
+                    continue
+                return _read_body(response, current, limit, deadline)
+        raise ParseError(f"too many redirects fetching {url}")
+    except UnsafeAddress as exc:
+        via = f" (redirected from {url})" if current != url else ""
+        raise ParseError(f"refused {current}{via}: {exc.reason} ({_ALLOW_HINT})") from None
     except httpx.TimeoutException:
         raise ParseError(f"timed out after {config.fetch_timeout_s:g} s fetching {url}") from None
-    except httpx.TooManyRedirects:
-        raise ParseError(f"too many redirects fetching {url}") from None
     except httpx.ConnectError as exc:
-        raise ParseError(f"could not connect to {urlsplit(url).hostname}: {exc}") from None
+        raise ParseError(f"could not connect to {urlsplit(current).hostname}: {exc}") from None
     except httpx.UnsupportedProtocol:
         raise ParseError(f"{url} redirected to a non-http(s) URL") from None
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise ParseError(f"could not fetch {url}: {exc or type(exc).__name__}") from None
+
+
+def _read_body(response: httpx.Response, url: str, limit: int, deadline: float) -> Fetched:
+    if response.status_code >= 400:
+        raise ParseError(f"HTTP {response.status_code} from {url}")
+    length = response.headers.get("content-length", "")
+    if length.isdigit():
+        check_file_size(int(length), limit, what="response")
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > limit:
+            raise ParseError(
+                f"response from {url} is over the {format_size(limit)} limit "
+                "(BRIEFBOT_MAX_FILE_BYTES)"
+            )
+        if time.monotonic() > deadline:
+            raise ParseError(f"timed out reading {url}")
+    media, _, params = response.headers.get("content-type", "").partition(";")
+    charset = re.search(r"charset\s*=\s*[\"']?([\w.:-]+)", params, re.I)
+    return Fetched(
+        url=str(response.url),
+        content_type=media.strip().lower(),
+        charset=charset.group(1) if charset else None,
+        data=bytes(body),
+    )
 
 
 def is_feed(fetched: Fetched) -> bool:

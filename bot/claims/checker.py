@@ -1,0 +1,406 @@
+"""Does the evidence support this sentence? One check for answers, briefings and users' drafts.
+
+``check(sentence, evidence)`` returns a :class:`ClaimCheck`: ``supported`` (each claim of the
+sentence rests on a verbatim quote), ``contradicted`` (a quote states a different figure or date
+for the same thing, or the opposite), or ``unsupported``. Evidence is a list of passages
+(``ScoredChunk`` with its article) or a ``Briefbot`` whose store is searched with the claim
+itself. Code decides; no model is asked.
+
+How one claim meets one candidate quote (1–2 sentences of a passage, ranked by
+``quotes.score_spans``; an over-long sentence is cut to its best ``clause_window``):
+
+- **content**: the weighted share of the claim's terms (``bot.text.words.claim_terms``) the
+  quote holds must reach :attr:`Thresholds.min_coverage`, or :attr:`Thresholds.min_paraphrase`
+  when the two are similar by meaning (MiniLM cosine ≥ :attr:`Thresholds.min_similarity`);
+- **names**: every proper name of the claim is in the quote, the publisher, or the resolved
+  speaker of the quote (capitals stand for their countries, ``speech.with_capitals``);
+- **numbers**: every figure of the claim (``figures.figure_contexts``) is in the quote; a quote
+  figure counting the same thing with another value is a contradiction;
+- **dates**: every date of the claim (``dates.find_dates``) agrees with a date of the quote,
+  resolved against the article's date, or with the article's date; a quote date of the same
+  kind that disagrees is a contradiction;
+- **negation**: for each clause of the claim, the clause of the quote that matches it
+  (``clauses.matching_clause``) holds as many negations (``words.negations``); otherwise a
+  contradiction;
+- **speaker**: when the claim says who spoke (``speech.claimed_speaker``) and the quote names
+  its speaker (``speech.span_speakers``: attributions in the span or its paragraph, "he"
+  resolved backwards), they are the same actor; text the claim puts in quotation marks must be
+  in the quote (``quotations``).
+
+A contradiction needs everything else to hold (names, the rest of the content). A sentence no
+single quote supports is split into claims (``clauses.split_claims``) and supported when each
+claim is, by quotes from any sources. Every returned quote passed ``verify_citation``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from bot.claims.citations import make_citation
+from bot.claims.clauses import clause_parts, matching_clause, split_claims
+from bot.claims.quotations import find_unsupported_quotations
+from bot.claims.quotes import DEFAULT_MAX_CHARS, clause_window, score_spans
+from bot.text.dates import DateMention, find_dates, parse_article_date
+from bot.text.figures import figure_contexts
+from bot.text.similarity import cosine
+from bot.text.speech import claimed_speaker, same_actor, span_speakers, with_capitals
+from bot.text.words import Term, claim_stems, claim_terms, coverage, names_and_numbers, negations
+from bot.types import Citation, SearchFilters
+from vectorstore.models import Article, ScoredChunk
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from bot.service import Briefbot
+
+log = logging.getLogger(__name__)
+
+
+class Verdict(StrEnum):
+    SUPPORTED = "supported"
+    UNSUPPORTED = "unsupported"
+    CONTRADICTED = "contradicted"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """How close a quote must come to a claim (calibration: docs/bench/claims.md)."""
+
+    min_coverage: float = 0.75
+    """Weighted share of the claim's content terms the quote must hold on words alone."""
+    min_paraphrase: float = 0.5
+    """The share that suffices when claim and quote are similar by meaning."""
+    min_similarity: float = 0.7
+    """MiniLM cosine of claim and quote that makes a paraphrase."""
+    min_contradiction: float = 0.7
+    """Share of the claim's other terms a conflicting quote must hold to be about the same
+    thing."""
+    candidates: int = 4
+    """Quotes tried per passage, best ranked first."""
+    passages: int = 8
+    """Passages retrieved per claim when the evidence is the store."""
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """The verdict on one sentence and the verbatim quotes behind it."""
+
+    sentence: str
+    verdict: Verdict
+    citations: tuple[Citation, ...] = ()
+    """Supporting quotes (one per claim of the sentence), or the conflicting quote."""
+    passages: tuple[int, ...] = ()
+    """For given passages: the index of each citation's passage (same order)."""
+    claims: tuple[str, ...] = ()
+    """The claims the sentence was checked as (one, or its clauses)."""
+    reason: str = ""
+    """Why it is not supported (the first failed test of the best quote), else empty."""
+
+    @property
+    def supported(self) -> bool:
+        return self.verdict is Verdict.SUPPORTED
+
+    def to_dict(self) -> dict:
+        """The ``briefbot check --json`` shape of one sentence."""
+        return {
+            "text": self.sentence,
+            "verdict": self.verdict.value,
+            "citations": [
+                {"quote": c.quote, "article_id": c.article_id, "start": c.start, "end": c.end}
+                for c in self.citations
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class _Judgement:
+    verdict: Verdict
+    passage: int
+    start: int
+    end: int
+    score: float
+    reason: str = ""
+
+
+@dataclass
+class _Claim:
+    """One claim read once: its terms, names, figures, dates, speaker, polarity."""
+
+    text: str
+    terms: list[Term]
+    core: list[Term]
+    """The terms outside figures and dates: what a conflicting quote must share."""
+    names: list[Term]
+    figures: list[tuple[str, str, set[str]]]
+    dates: list[DateMention]
+    speaker: str | None
+    polarity: list[tuple[list[Term], int]]
+    """Each clause's terms other than names and numbers, and its count of negations."""
+    vector: list[float] | None = None
+    quoted: bool = field(default=False)
+
+    @classmethod
+    def read(cls, text: str) -> _Claim:
+        dates = [d for d in find_dates(text) if d.kind not in ("weekday", "relative")]
+        spans = [(d.start, d.end) for d in dates]
+        undated = "".join(
+            " " if any(s <= i < e for s, e in spans) else ch for i, ch in enumerate(text)
+        )
+        terms = claim_terms(text)
+        figures = figure_contexts(text, skip=spans)
+        core = [t for t in claim_terms(undated) if t.weight < 2.0]
+        speaker = claimed_speaker(text)
+        names = [t for t in names_and_numbers(claim_terms(undated)) if t.weight < 2.0]
+        if speaker:
+            names += names_and_numbers(speaker) or claim_terms(speaker)
+        return cls(
+            text=text,
+            terms=terms,
+            core=core,
+            names=list({t.stem: t for t in names}.values()),
+            figures=figures,
+            dates=dates,
+            speaker=speaker,
+            polarity=[  # a clause's predicate, not its names, finds the quote clause to compare
+                (clause_terms, negations(part))
+                for part in clause_parts(text)
+                if len(clause_terms := [t for t in claim_terms(part) if t.weight <= 1.0]) >= 2
+            ],
+            quoted=bool(find_unsupported_quotations(text, [""])),
+        )
+
+
+def _date_agrees(claim: DateMention, other: DateMention) -> bool | None:
+    """True when ``other`` names the same day/month/year as far as both say, False when it
+    names another, None when they cannot be compared."""
+    pairs = [(claim.year, other.year), (claim.month, other.month), (claim.day, other.day)]
+    compared = [(a, b) for a, b in pairs if a is not None and b is not None]
+    if not compared:
+        return None
+    return all(a == b for a, b in compared)
+
+
+def _published_mention(article: Article) -> DateMention | None:
+    day = parse_article_date(article.published_at)
+    if day is None:
+        return None
+    return DateMention(day.isoformat(), 0, 0, day.year, day.month, day.day)
+
+
+class ClaimChecker:
+    """Checks claims against passages; holds the embeddings and thresholds one run shares."""
+
+    def __init__(
+        self, embeddings: Embeddings | None = None, thresholds: Thresholds | None = None
+    ) -> None:
+        self.embeddings = embeddings
+        self.thresholds = thresholds or Thresholds()
+
+    # -- one claim against one quote --
+
+    def _judge(
+        self, claim: _Claim, passage: int, article: Article, start: int, end: int
+    ) -> _Judgement:
+        def verdict(v: Verdict, score: float, reason: str = "") -> _Judgement:
+            return _Judgement(v, passage, start, end, score, reason)
+
+        quote = article.text[start:end]
+        speakers = span_speakers(article.text, start, end)
+        stems = claim_stems(quote)
+        around = with_capitals(
+            stems | claim_stems(" ".join(speakers)) | claim_stems(article.source or "")
+        )
+        cover = coverage(claim.terms, with_capitals(stems))
+        missing_names = [t.stem for t in claim.names if t.stem not in around]
+        if missing_names:
+            return verdict(Verdict.UNSUPPORTED, cover, f"name not in quote: {missing_names[0]}")
+        if claim.speaker and speakers and not any(same_actor(claim.speaker, s) for s in speakers):
+            return verdict(Verdict.UNSUPPORTED, cover, f"quote is not {claim.speaker}'s")
+        if claim.quoted and find_unsupported_quotations(claim.text, [quote]):
+            return verdict(Verdict.UNSUPPORTED, cover, "quotation not in quote")
+
+        conflict = ""
+        quote_dates = [
+            d
+            for d in find_dates(quote, parse_article_date(article.published_at))
+            if d.kind not in ("weekday", "relative")
+        ]
+        quote_figures = figure_contexts(quote, skip=[(d.start, d.end) for d in quote_dates])
+        values = {value for _, value, _ in quote_figures}
+        for raw, value, context in claim.figures:
+            if value in values:
+                continue
+            if any(ctx & context and v != value for _, v, ctx in quote_figures):
+                conflict = conflict or f"the source gives another figure than {raw}"
+            else:
+                return verdict(Verdict.UNSUPPORTED, cover, f"figure not in quote: {raw}")
+        published = _published_mention(article)
+        for mention in claim.dates:
+            same_kind = [d for d in quote_dates if (d.kind == "since") == (mention.kind == "since")]
+            agreements = [_date_agrees(mention, d) for d in same_kind]
+            if True in agreements:
+                continue
+            if False in agreements:
+                conflict = conflict or f"the source gives another date than {mention.label}"
+            elif published is None or not _date_agrees(mention, published):
+                return verdict(Verdict.UNSUPPORTED, cover, f"date not in quote: {mention.label}")
+        if any(negations(matching_clause(quote, t)) != n for t, n in claim.polarity):
+            conflict = conflict or "the source says the opposite"
+
+        if conflict:
+            if coverage(claim.core, around) >= self.thresholds.min_contradiction:
+                return verdict(Verdict.CONTRADICTED, cover, conflict)
+            return verdict(Verdict.UNSUPPORTED, cover, conflict)
+        if cover >= self.thresholds.min_coverage:
+            return verdict(Verdict.SUPPORTED, cover)
+        if cover >= self.thresholds.min_paraphrase and self.embeddings is not None:
+            if claim.vector is None:
+                claim.vector = self.embeddings.embed_query(claim.text)
+            similarity = cosine(claim.vector, self.embeddings.embed_documents([quote])[0])
+            if similarity >= self.thresholds.min_similarity:
+                return verdict(Verdict.SUPPORTED, 0.5 * (cover + similarity))
+        return verdict(Verdict.UNSUPPORTED, cover, "the quote does not say it")
+
+    # -- one claim against the passages --
+
+    def _best(
+        self, claim: _Claim, passages: Sequence[ScoredChunk], prefer: Sequence[int] = ()
+    ) -> _Judgement | None:
+        """The supporting quote (from a preferred passage if one supports), else the
+        conflicting one, else the closest failure."""
+        judged: list[tuple[bool, _Judgement]] = []
+        for index, passage in enumerate(passages):
+            article = passage.article
+            if article is None:
+                continue
+            ranked = score_spans(article, passage.chunk, claim.text, claim_read=claim.terms)
+            for span in ranked[: self.thresholds.candidates]:
+                if span.lexical <= 0:
+                    break
+                start, end = span.start, span.end
+                if end - start > DEFAULT_MAX_CHARS:
+                    start, end = clause_window(
+                        article.text, start, end, claim.text, DEFAULT_MAX_CHARS
+                    )
+                judgement = self._judge(claim, index, article, start, end)
+                judged.append((index in prefer, judgement))
+                if judgement.verdict is Verdict.SUPPORTED and (index in prefer or not prefer):
+                    return judgement
+        for wanted in (Verdict.SUPPORTED, Verdict.CONTRADICTED, Verdict.UNSUPPORTED):
+            matches = [(p, j) for p, j in judged if j.verdict is wanted]
+            if matches:
+                return max(matches, key=lambda m: (m[0], m[1].score))[1]
+        return None
+
+    def check(
+        self,
+        sentence: str,
+        passages: Sequence[ScoredChunk],
+        *,
+        prefer: Sequence[int] = (),
+        retrieve: Retrieve | None = None,
+    ) -> ClaimCheck:
+        """The verdict on ``sentence`` over ``passages`` (``prefer``: indexes of the passages
+        the writer cited, tried first). ``retrieve`` finds more passages for each clause."""
+        text = " ".join(sentence.split())
+        whole = _Claim.read(text)
+        if not whole.terms:
+            return ClaimCheck(text, Verdict.UNSUPPORTED, claims=(text,), reason="no content")
+        best = self._best(whole, passages, prefer)
+        if best is not None and best.verdict is Verdict.SUPPORTED:
+            return self._result(text, [best], passages, (text,))
+        pieces = split_claims(text)
+        whole_result = self._result(text, [best] if best else [], passages, (text,))
+        if len(pieces) == 1:
+            return whole_result
+        found: list[_Judgement | None] = []
+        all_passages = list(passages)
+        for piece in pieces:
+            claim = _Claim.read(piece)
+            pool = all_passages
+            if retrieve is not None:
+                extra = [p for p in retrieve(piece) if _key(p) not in {_key(q) for q in pool}]
+                pool = all_passages = all_passages + extra
+            found.append(self._best(claim, pool, prefer) if claim.terms else None)
+        by_clause = self._result(text, found, all_passages, tuple(pieces))
+        if by_clause.verdict is Verdict.UNSUPPORTED and whole_result.citations:
+            return whole_result  # the whole sentence is contradicted by one quote
+        return by_clause
+
+    def _result(
+        self,
+        text: str,
+        found: Sequence[_Judgement | None],
+        passages: Sequence[ScoredChunk],
+        claims: tuple[str, ...],
+    ) -> ClaimCheck:
+        if any(j is not None and j.verdict is Verdict.CONTRADICTED for j in found):
+            verdict = Verdict.CONTRADICTED
+            shown = [j for j in found if j is not None and j.verdict is Verdict.CONTRADICTED]
+        elif found and all(j is not None and j.verdict is Verdict.SUPPORTED for j in found):
+            verdict = Verdict.SUPPORTED
+            shown = [j for j in found if j is not None]
+        else:
+            failed = [j for j in found if j is not None and j.verdict is Verdict.UNSUPPORTED]
+            reason = failed[0].reason if failed else "no passage says it"
+            return ClaimCheck(text, Verdict.UNSUPPORTED, claims=claims, reason=reason)
+        citations: list[Citation] = []
+        indexes: list[int] = []
+        seen: set[tuple[str, int, int]] = set()
+        for judgement in shown:
+            article = passages[judgement.passage].article
+            assert article is not None
+            key = (article.id, judgement.start, judgement.end)
+            if key in seen:
+                continue
+            seen.add(key)
+            citation = make_citation(len(citations) + 1, article, judgement.start, judgement.end)
+            if not citation.verified:  # never shown: the promise is the quote
+                return ClaimCheck(text, Verdict.UNSUPPORTED, claims=claims, reason="unverified")
+            citations.append(citation)
+            indexes.append(judgement.passage)
+        reason = shown[0].reason if verdict is Verdict.CONTRADICTED else ""
+        return ClaimCheck(text, verdict, tuple(citations), tuple(indexes), claims, reason)
+
+
+def _key(passage: ScoredChunk) -> str:
+    return passage.chunk.id
+
+
+class Retrieve:
+    """Passages for a claim from a Briefbot's store (hybrid search under ``filters``)."""
+
+    def __init__(
+        self, bot: Briefbot, filters: SearchFilters | None = None, k: int | None = None
+    ) -> None:
+        self.bot = bot
+        self.filters = filters
+        self.k = k or Thresholds().passages
+
+    def __call__(self, claim: str) -> list[ScoredChunk]:
+        return self.bot.retriever.retrieve(claim, k=self.k, filters=self.filters)
+
+
+def check(
+    sentence: str,
+    evidence: Sequence[ScoredChunk] | Briefbot,
+    *,
+    embeddings: Embeddings | None = None,
+    filters: SearchFilters | None = None,
+    prefer: Sequence[int] = (),
+    thresholds: Thresholds | None = None,
+) -> ClaimCheck:
+    """Check ``sentence`` against ``evidence``: given passages, or a ``Briefbot`` whose store
+    is searched with the sentence (and each of its clauses) under ``filters``. With a
+    ``Briefbot`` the store's cached sentence embeddings judge paraphrases unless
+    ``embeddings`` is given. ``prefer``: indexes of given passages the writer cited."""
+    if isinstance(evidence, Sequence):
+        checker = ClaimChecker(embeddings, thresholds)
+        return checker.check(sentence, evidence, prefer=prefer)
+    checker = ClaimChecker(embeddings or evidence.sentence_embeddings, thresholds)
+    retrieve = Retrieve(evidence, filters)
+    return checker.check(sentence, retrieve(sentence), retrieve=retrieve)

@@ -1,1 +1,0 @@
-"""CLI command groups; each module registers its subcommands on the shared parser."""

@@ -1,0 +1,224 @@
+"""What a word is: stopwords, the index terms BM25 searches, and the weighted terms claims are
+checked on.
+
+One module, two readings of the same text, each named for the job it does:
+
+- **Index terms** (:func:`tokenize`, defined in ``vectorstore.text`` because the store writes
+  the persistent BM25 index with it; re-exported here): the definition of a word for
+  retrieval. Accents folded, compounds kept whole *and* split ("Bankman-Fried" →
+  ``bankman-fried``, ``bankman``, ``fried``), initialisms joined ("U.S." → ``us``), numbers
+  stripped of currency and thousands separators, a conservative plural fold.
+- **Claim terms** (:func:`claim_terms`, :func:`claim_stems`, :func:`claim_stem`): the reading
+  quote checks, answers and briefings use to ask "does this quote contain what the sentence
+  says?". It must make 'rejects', 'rejected' and 'rejecting' meet (a sentence paraphrases its
+  quote's tense), weighs numbers and names above other words, reads number words as digits
+  ("six" = "6") and ignores the verbs of reporting ("said", "told"), so "X said Y" is grounded
+  on Y. A heavier stemmer than BM25's would change every retrieval figure; a lighter one would
+  reject paraphrases: hence two readings, defined side by side here and nowhere else.
+
+:data:`CLAIM_STOPWORDS` is derived from the index stopwords, naming what each job adds or keeps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vectorstore.text import STOPWORDS, tokenize
+
+__all__ = [
+    "CLAIM_STOPWORDS",
+    "FIGURE_CONTEXT_STOPWORDS",
+    "GLUE_WORDS",
+    "SUBJECT_STOPWORDS",
+    "INDEX_STOPWORDS",
+    "NEGATION_WORDS",
+    "NUMBER_WORDS",
+    "Term",
+    "claim_stem",
+    "claim_stems",
+    "claim_terms",
+    "word_set",
+    "coverage",
+    "names_and_numbers",
+    "negated",
+    "negations",
+    "tokenize",
+]
+
+
+def word_set(text: str) -> frozenset[str]:
+    """A word list written as one whitespace-separated string."""
+    return frozenset(text.split())
+
+
+# ---- index terms (retrieval) -------------------------------------------------------------------
+# Defined in ``vectorstore.text``: the store writes its persistent BM25 index with it.
+
+INDEX_STOPWORDS = STOPWORDS
+"""Words BM25 neither indexes nor searches for: English function words plus the scaffolding of
+MultiHop-style questions ("Does the article from X suggest ...", "as reported by ...")."""
+
+_RETRIEVAL_ONLY = word_set("""
+    either however neither upon whether within yet reporting published suggest suggests
+    suggested indicate indicates indicated discussed discussing regarding based considering
+    describes information
+    """)
+
+CLAIM_STOPWORDS = (
+    (INDEX_STOPWORDS - _RETRIEVAL_ONLY)
+    # reporting and request verbs: "X said Y" is grounded on Y, "please explain Y" asks for Y
+    | word_set("""
+        say says said tell tells told think thinks thought happen happens happened know known
+        please give gave mention describe explain
+        """)
+    # the passages themselves, honorifics, and fragments of contractions ("didn't" → didn, t)
+    | word_set("source sources passage passages mr mrs ms s t")
+    | word_set("don didn doesn isn wasn weren won wouldn")
+)
+"""Words claim terms leave out (see :func:`claim_terms`): the index stopwords, less the question
+scaffolding only retrieval drops and the function words "however", "whether", "within",
+"upon", "yet", "either", "neither" (claim thresholds were calibrated with them as content
+words), plus the verbs of reporting and asking, the passages, honorifics and contraction
+fragments."""
+
+GLUE_WORDS = word_set(
+    "the a an of and or to in on at by for with has have had is are was were it its that this"
+)
+"""Articles, prepositions and auxiliaries: never what a phrase is about."""
+
+FIGURE_CONTEXT_STOPWORDS = GLUE_WORDS | word_set("than more less about over under some")
+"""Glue words plus comparatives: left out of the words that say what a figure counts."""
+
+SUBJECT_STOPWORDS = GLUE_WORDS | word_set("since not any no out")
+"""Glue words plus negation: left out of the shared words that name a disagreement's subject."""
+
+# ---- claim terms (quote checks, answers, briefings) --------------------------------------------
+
+_CLAIM_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_](?:[\w'’]*\w)?", re.UNICODE)
+NUMBER_WORDS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "first": "1st",
+    "second": "2nd",
+    "third": "3rd",
+}
+"""Number words a claim term reads as the figure ("six" meets "6", "first" meets "1st")."""
+
+
+def claim_stem(word: str) -> str:
+    """A crude, deterministic stem so that 'rejects', 'rejected' and 'rejecting' meet."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    w = w.strip("'")
+    if w in NUMBER_WORDS:
+        return NUMBER_WORDS[w]
+    for suffix in ("ings", "ing", "ies", "ied", "es", "ed", "ly", "s"):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            w = w[: -len(suffix)]
+            break
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
+
+
+@dataclass(frozen=True)
+class Term:
+    stem: str
+    weight: float  # numbers 2, names 1.5, other content words 1
+
+
+_DOTTED_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
+_NAME_RUN = re.compile(r"\b[A-Z][\w]*(?:\s+(?:of\s+|the\s+)?[A-Z][\w]*)+")
+
+
+def _undot(text: str) -> str:
+    """'U.S.' -> 'US' so that both spellings meet."""
+    return _DOTTED_ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
+
+
+def _is_acronym(word: str) -> bool:
+    return len(word) >= 2 and word.isupper()
+
+
+def claim_terms(text: str) -> list[Term]:
+    """Content terms of ``text`` (stopwords dropped), each once, with a weight."""
+    seen: dict[str, Term] = {}
+    for index, match in enumerate(_CLAIM_TOKEN.finditer(_undot(text))):
+        word = match.group()
+        lower = word.lower().replace("’", "'")
+        if lower in CLAIM_STOPWORDS or lower.removesuffix("'s") in CLAIM_STOPWORDS:
+            continue
+        if word[0].isdigit() or lower in NUMBER_WORDS:
+            weight = 2.0
+        elif word[0].isupper() and (index > 0 or word.isupper()) or _is_acronym(word):
+            weight = 1.5
+        elif len(lower) <= 2:
+            continue
+        else:
+            weight = 1.0
+        key = claim_stem(word)
+        if key and (key not in seen or seen[key].weight < weight):
+            seen[key] = Term(key, weight)
+    return list(seen.values())
+
+
+def claim_stems(text: str) -> set[str]:
+    """All stems in ``text`` (stopwords included: cheap membership tests), plus the initials of
+    runs of capitalised words ('United States' also yields 'us')."""
+    text = _undot(text)
+    found = {claim_stem(m.group()) for m in _CLAIM_TOKEN.finditer(text)}
+    for run in _NAME_RUN.finditer(text):
+        words = [
+            w for w in run.group().split() if w[0].isupper() and w.lower() not in CLAIM_STOPWORDS
+        ]
+        found.add("".join(w[0] for w in words).lower())
+    return found
+
+
+def coverage(terms: Sequence[Term], text_stems: set[str]) -> float:
+    """Weighted share of ``terms`` found in ``text_stems`` (0 when there are no terms)."""
+    total = sum(t.weight for t in terms)
+    if total == 0:
+        return 0.0
+    return sum(t.weight for t in terms if t.stem in text_stems) / total
+
+
+def names_and_numbers(text: str | Sequence[Term]) -> list[Term]:
+    """The terms of ``text`` a source must contain for a claim to be grounded (weight > 1).
+    Accepts terms already read with :func:`claim_terms`."""
+    terms = claim_terms(text) if isinstance(text, str) else text
+    return [t for t in terms if t.weight > 1.0]
+
+
+# ---- negation ----------------------------------------------------------------------------------
+
+NEGATION_WORDS = word_set("not never no none nobody nothing neither nor without cannot")
+"""Words that turn a statement around; ``n't`` contractions count too (see :func:`negated`)."""
+
+_NEGATION = re.compile(
+    r"\b(?:" + "|".join(sorted(NEGATION_WORDS)) + r")\b|\w(?:n['’]t)\b", re.IGNORECASE
+)
+
+
+def negations(text: str) -> int:
+    """How many negation words and ``n't`` ``text`` holds ("has not no plans": two). Claim
+    checks compare it between a claim's clause and the quote clause that matches it."""
+    return len(_NEGATION.findall(text))
+
+
+def negated(text: str) -> bool:
+    """Whether ``text`` (one clause) says something is not so: a negation word or an ``n't``."""
+    return _NEGATION.search(text) is not None

@@ -1,0 +1,920 @@
+"""A persistent, incremental BM25 index of the committed passages (stdlib SQLite + numpy).
+
+It replaces an in-memory ``bm25s`` index that every process rebuilt from a full read of Chroma,
+and scores exactly like it: bm25s' default "lucene" variant, ``idf = ln(1 + (N - df + .5) /
+(df + .5))`` and ``tf / (tf + k1 · (1 - b + b · dl / avgdl))``, each term's per-passage score
+rounded to float32 and summed in float32 in query-term order; a passage with no terms counts as
+length 1 (bm25s needs a placeholder token). The ``k`` kept are the ones bm25s kept, passages
+tied at the k-th score included (its ``np.argpartition`` is replayed over the candidates in
+``(article_id, index)`` order, the order of ``ArticleStore.all_chunks()``), then sorted by score
+and that order. ``k1`` and ``b`` are query-time parameters: the index stores raw term frequencies
+and lengths.
+
+Schema (one SQLite file per collection, WAL mode):
+
+* ``meta(key, value)``: schema, tokenizer id, the Chroma collection id it mirrors (``identity``),
+  ``watermark`` (highest write sequence applied), ``version`` (bumped by every change), ``docs``
+  and ``total_len`` (live passages and the sum of their lengths), next ids.
+* ``articles(article_id, content_hash, seq, title, source, published_at, published_ts, year,
+  simhash)``: the committed article versions the index holds.
+* ``passages(doc, chunk_id, article_id, idx, start, end, length, tids)``: one row per passage;
+  ``doc`` is a never-reused integer id; ``tids`` is its term ids (forward index, for removal).
+* ``terms(term, id, df)`` and ``postings(term_id, first_doc, docs, tfs)``: postings lists as
+  blocks of at most ``BLOCK`` ``(doc, tf)`` pairs (int32/uint16 blobs) keyed by their first doc,
+  so a term with 300k passages is read in a few hundred rows. New passages always get higher
+  ids, so adding appends to (at most) each term's last block; removing rewrites the one block
+  holding the passage: postings never hold dead passages.
+* ``attrs(block, version, length, source, ts, akey, idx)``: per-passage length, source id,
+  publication time and sort key (article id prefix, passage index) as columnar blobs of
+  ``ATTR_BLOCK`` passages (length 0 = removed). Searches keep them in
+  memory and re-read only blocks changed since (``version``): the filters (source, date) are numpy
+  masks over the candidates, and opening costs nothing until the first search.
+* ``sources(name, id, articles)``, ``years(year, articles)``: what the question analysis needs.
+
+Every change (``apply``) is one SQLite transaction: a kill leaves the previous or the next state.
+The index is *derived*: ``ArticleStore`` keeps it in step with Chroma's committed article records
+through their write sequence (see ``vectorstore/store.py``) and rebuilds it when its identity or
+tokenizer no longer match.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import sqlite3
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA = "2"
+BLOCK = 512  # postings per block
+ATTR_BLOCK = 4096  # passages per attribute block
+KEY_BYTES = 32  # article id prefix kept per passage for bm25s' tie order (longer ids: SQL)
+NO_TS = np.iinfo(np.int64).min
+_TF_MAX = np.iinfo(np.uint16).max
+
+Tokenizer = Callable[[str], list[str]]
+
+
+@dataclass(frozen=True)
+class IndexedPassage:
+    """One committed passage as the index needs it (``text`` is tokenized, not stored)."""
+
+    chunk_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class IndexedArticle:
+    """One committed article version and its passages."""
+
+    article_id: str
+    content_hash: str
+    seq: int = 0
+    title: str = ""
+    source: str | None = None
+    published_at: str | None = None
+    published_ts: int | None = None
+    simhash: str = ""
+    passages: tuple[IndexedPassage, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class LexicalHit:
+    """A passage found by BM25, best first."""
+
+    chunk_id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class IndexState:
+    identity: str
+    tokenizer: str
+    watermark: int
+    version: int
+    docs: int
+    total_len: int
+    built: bool
+
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, seq INTEGER NOT NULL,
+    title TEXT, source TEXT, published_at TEXT, published_ts INTEGER, year INTEGER,
+    simhash TEXT, passages INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_order ON articles (published_at, title);
+CREATE TABLE IF NOT EXISTS passages (
+    doc INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, article_id TEXT NOT NULL,
+    idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    length INTEGER NOT NULL, tids BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS passages_article ON passages (article_id);
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE,
+    df INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS postings (term_id INTEGER NOT NULL, first_doc INTEGER NOT NULL,
+    docs BLOB NOT NULL, tfs BLOB NOT NULL, PRIMARY KEY (term_id, first_doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS attrs (block INTEGER PRIMARY KEY, version INTEGER NOT NULL,
+    length BLOB NOT NULL, source BLOB NOT NULL, ts BLOB NOT NULL, akey BLOB NOT NULL,
+    idx BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS attrs_version ON attrs (version);
+CREATE TABLE IF NOT EXISTS sources (name TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE,
+    articles INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS years (year INTEGER PRIMARY KEY, articles INTEGER NOT NULL);
+"""
+
+_META_DEFAULTS = {
+    "schema": SCHEMA,
+    "tokenizer": "",
+    "identity": "",
+    "watermark": "0",
+    "version": "0",
+    "docs": "0",
+    "total_len": "0",
+    "next_doc": "0",
+    "next_term": "0",
+    "next_source": "0",
+    "built": "0",
+}
+
+
+def _sort_key(article_id: str) -> bytes:
+    """The first ``KEY_BYTES`` bytes of the id: byte order is ``str`` order for UTF-8."""
+    return article_id.encode("utf-8")[:KEY_BYTES]
+
+
+def _year(ts: int | None) -> int | None:
+    return None if ts is None else datetime.fromtimestamp(int(ts), UTC).year
+
+
+class BM25Index:
+    """The BM25 index in ``path``; ``tokenize`` defines a word (``tokenizer_id`` names it)."""
+
+    def __init__(self, path: Path, tokenize: Tokenizer, tokenizer_id: str) -> None:
+        self.path = Path(path)
+        self.tokenize = tokenize
+        self.tokenizer_id = tokenizer_id
+        self._mutex = threading.RLock()
+        self._con: sqlite3.Connection | None = None
+        # in-memory attribute arrays (per passage), refreshed by version
+        self._attr_version = -1
+        self._identity_seen = ""
+        self._length = np.zeros(0, dtype=np.int32)
+        self._source = np.zeros(0, dtype=np.int32)
+        self._ts = np.zeros(0, dtype=np.int64)
+        self._akey = np.zeros(0, dtype=f"S{KEY_BYTES}")
+        self._idx = np.zeros(0, dtype=np.int32)
+        self._source_ids: dict[str, int] = {}
+        self._source_version = -1
+        self._term_ids: dict[str, int] = {}  # term -> id, valid while reset_id is unchanged
+        self._term_cache_key: str | None = None
+
+    # ---- connection ------------------------------------------------------------------------
+
+    def _db(self) -> sqlite3.Connection:
+        if self._con is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(
+                self.path, timeout=60, isolation_level=None, check_same_thread=False
+            )
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")  # durable across process kills
+            tables = [
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ]
+            if "meta" in tables:
+                row = con.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                if row is None or row[0] != SCHEMA:  # derived data of another layout: start again
+                    for table in tables:
+                        con.execute(f'DROP TABLE IF EXISTS "{table}"')
+            con.executescript(_DDL)  # idempotent statements, each atomic
+            con.execute("BEGIN IMMEDIATE")
+            con.executemany(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", _META_DEFAULTS.items()
+            )
+            con.execute("COMMIT")
+            self._con = con
+        return self._con
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+    @staticmethod
+    def _meta(con: sqlite3.Connection) -> dict[str, str]:
+        return dict(con.execute("SELECT key, value FROM meta").fetchall())
+
+    def state(self) -> IndexState:
+        with self._mutex:
+            meta = self._meta(self._db())
+        return IndexState(
+            identity=meta["identity"],
+            tokenizer=meta["tokenizer"],
+            watermark=int(meta["watermark"]),
+            version=int(meta["version"]),
+            docs=int(meta["docs"]),
+            total_len=int(meta["total_len"]),
+            built=meta["built"] == "1",
+        )
+
+    def matches(self, identity: str) -> bool:
+        """Does this index mirror ``identity`` with this tokenizer, completely built?"""
+        state = self.state()
+        return state.built and state.identity == identity and state.tokenizer == self.tokenizer_id
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def reset(self, identity: str) -> None:
+        """Empty the index and mark it as (not yet built) for ``identity``."""
+        with self._mutex:
+            con = self._db()
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("articles", "passages", "terms", "postings", "attrs", "sources"):
+                    con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+                con.execute("DELETE FROM years")
+                version = int(self._meta(con)["version"]) + 1
+                con.execute("DELETE FROM meta")
+                values = {
+                    **_META_DEFAULTS,
+                    "reset_id": uuid.uuid4().hex,
+                    "identity": identity,
+                    "tokenizer": self.tokenizer_id,
+                    "version": str(version),
+                }
+                con.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", values.items())
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            self._attr_version = -1
+            self._source_version = -1
+
+    def mark_built(self, watermark: int) -> None:
+        with self._mutex:
+            con = self._db()
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                meta = self._meta(con)
+                wm = max(int(meta["watermark"]), watermark)
+                self._set(con, built="1", watermark=str(wm), version=str(int(meta["version"]) + 1))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+
+    def known(self, article_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        """``{article_id: (content_hash, seq)}`` of the indexed versions among ``article_ids``."""
+        with self._mutex:
+            return self._known(self._db(), article_ids)
+
+    @staticmethod
+    def _known(con: sqlite3.Connection, article_ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        out: dict[str, tuple[str, int]] = {}
+        for begin in range(0, len(article_ids), 500):
+            part = list(article_ids[begin : begin + 500])
+            marks = ",".join("?" * len(part))
+            rows = con.execute(
+                f"SELECT article_id, content_hash, seq FROM articles "  # noqa: S608
+                f"WHERE article_id IN ({marks})",
+                part,
+            )
+            out.update({a: (h, int(s)) for a, h, s in rows})
+        return out
+
+    def apply(
+        self,
+        upserts: Iterable[IndexedArticle] = (),
+        deletes: Iterable[str] = (),
+        watermark: int | None = None,
+    ) -> int:
+        """Make the index hold these article versions and not these articles, in one
+        transaction; returns how many articles were (re)indexed or removed.
+
+        Idempotent: an article already indexed at the same ``content_hash`` only has its
+        ``seq`` updated. ``watermark`` (if given) raises the stored watermark."""
+        upserts = list(upserts)
+        deletes = [d for d in dict.fromkeys(deletes) if d not in {a.article_id for a in upserts}]
+        # tokenize outside the transaction
+        prepared = []
+        for article in upserts:
+            docs = []
+            for p in article.passages:
+                tokens = self.tokenize(f"{article.title}\n{p.text}")
+                docs.append((p, Counter(tokens), max(len(tokens), 1)))
+            prepared.append((article, docs))
+        with self._mutex:
+            con = self._db()
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                changed = self._apply(con, prepared, deletes, watermark)
+                con.execute("COMMIT")
+            except BaseException:
+                self._term_ids = {}  # ids handed out in the rolled-back transaction
+                con.execute("ROLLBACK")
+                raise
+            if len(self._term_ids) > 200_000:
+                self._term_ids = {}  # bounded memory in long-lived writers
+        return changed
+
+    def _apply(
+        self,
+        con: sqlite3.Connection,
+        prepared: list[tuple[IndexedArticle, list[tuple[IndexedPassage, Counter, int]]]],
+        deletes: list[str],
+        watermark: int | None,
+    ) -> int:
+        meta = self._meta(con)
+        state = {
+            "docs": int(meta["docs"]),
+            "total_len": int(meta["total_len"]),
+            "next_doc": int(meta["next_doc"]),
+            "next_term": int(meta["next_term"]),
+            "next_source": int(meta["next_source"]),
+        }
+        version = int(meta["version"]) + 1
+        known = self._known(con, [a.article_id for a, _ in prepared] + deletes)
+        attr_blocks: dict[int, list[np.ndarray]] = {}
+        removed_postings: dict[int, list[int]] = {}  # term id -> docs to drop
+        df_delta: Counter = Counter()
+        changed = 0
+
+        def attrs(block: int) -> list[np.ndarray]:
+            if block not in attr_blocks:
+                row = con.execute(
+                    "SELECT length, source, ts, akey, idx FROM attrs WHERE block = ?", (block,)
+                ).fetchone()
+                if row is None:
+                    attr_blocks[block] = [
+                        np.zeros(ATTR_BLOCK, dtype=np.int32),
+                        np.full(ATTR_BLOCK, -1, dtype=np.int32),
+                        np.full(ATTR_BLOCK, NO_TS, dtype=np.int64),
+                        np.zeros(ATTR_BLOCK, dtype=f"S{KEY_BYTES}"),
+                        np.zeros(ATTR_BLOCK, dtype=np.int32),
+                    ]
+                else:
+                    attr_blocks[block] = [
+                        np.frombuffer(row[0], dtype="<i4").astype(np.int32),
+                        np.frombuffer(row[1], dtype="<i4").astype(np.int32),
+                        np.frombuffer(row[2], dtype="<i8").astype(np.int64),
+                        np.frombuffer(row[3], dtype=f"S{KEY_BYTES}").copy(),
+                        np.frombuffer(row[4], dtype="<i4").astype(np.int32),
+                    ]
+            return attr_blocks[block]
+
+        def drop_article(article_id: str) -> None:
+            row = con.execute(
+                "SELECT source, year, passages FROM articles WHERE article_id = ?", (article_id,)
+            ).fetchone()
+            if row is None:
+                return
+            source, year, n_passages = row
+            for doc, length, tids in con.execute(
+                "SELECT doc, length, tids FROM passages WHERE article_id = ?", (article_id,)
+            ).fetchall():
+                for tid in np.frombuffer(tids, dtype="<i4").tolist():
+                    removed_postings.setdefault(tid, []).append(doc)
+                    df_delta[tid] -= 1
+                attrs(doc // ATTR_BLOCK)[0][doc % ATTR_BLOCK] = 0
+                state["docs"] -= 1
+                state["total_len"] -= int(length)
+            con.execute("DELETE FROM passages WHERE article_id = ?", (article_id,))
+            con.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+            if source is not None:
+                con.execute("UPDATE sources SET articles = articles - 1 WHERE name = ?", (source,))
+            if year is not None and n_passages:
+                con.execute("UPDATE years SET articles = articles - 1 WHERE year = ?", (year,))
+
+        # Term ids are never reassigned until ``reset`` (which changes ``reset_id``), so ids
+        # learnt earlier (in this process) stay valid; unknown terms are looked up in bulk.
+        if self._term_cache_key != meta.get("reset_id", ""):
+            self._term_ids = {}
+            self._term_cache_key = meta.get("reset_id", "")
+        cache = self._term_ids
+        wanted = {t for _, docs in prepared for _, counts, _ in docs for t in counts}
+        unknown = [t for t in wanted if t not in cache]
+        for begin in range(0, len(unknown), 500):
+            part = unknown[begin : begin + 500]
+            cache.update(
+                (t, int(i))
+                for t, i in con.execute(
+                    f"SELECT term, id FROM terms WHERE term IN ({','.join('?' * len(part))})",  # noqa: S608
+                    part,
+                )
+            )
+
+        def term_id(term: str) -> int:
+            tid = cache.get(term)
+            if tid is not None:
+                return tid
+            tid = state["next_term"]
+            state["next_term"] += 1
+            con.execute("INSERT INTO terms (term, id, df) VALUES (?, ?, 0)", (term, tid))
+            cache[term] = tid
+            return tid
+
+        def source_id(name: str | None) -> int:
+            if name is None:
+                return -1
+            row = con.execute("SELECT id FROM sources WHERE name = ?", (name,)).fetchone()
+            if row is not None:
+                con.execute("UPDATE sources SET articles = articles + 1 WHERE name = ?", (name,))
+                return int(row[0])
+            sid = state["next_source"]
+            state["next_source"] += 1
+            con.execute("INSERT INTO sources (name, id, articles) VALUES (?, ?, 1)", (name, sid))
+            return sid
+
+        for article_id in deletes:
+            if article_id in known:
+                drop_article(article_id)
+                changed += 1
+        added: dict[int, list[tuple[int, int]]] = {}  # term id -> [(doc, tf)] in doc order
+        for article, docs in prepared:
+            old = known.get(article.article_id)
+            if old is not None and old[0] == article.content_hash:
+                if old[1] != article.seq:
+                    con.execute(
+                        "UPDATE articles SET seq = ? WHERE article_id = ?",
+                        (article.seq, article.article_id),
+                    )
+                continue
+            if old is not None:
+                drop_article(article.article_id)
+            changed += 1
+            sid = source_id(article.source)
+            year = _year(article.published_ts)
+            con.execute(
+                "INSERT INTO articles (article_id, content_hash, seq, title, source, "
+                "published_at, published_ts, year, simhash, passages) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.article_id,
+                    article.content_hash,
+                    article.seq,
+                    article.title,
+                    article.source,
+                    article.published_at,
+                    article.published_ts,
+                    year,
+                    article.simhash,
+                    len(docs),
+                ),
+            )
+            if year is not None and docs:
+                con.execute(
+                    "INSERT INTO years (year, articles) VALUES (?, 1) "
+                    "ON CONFLICT (year) DO UPDATE SET articles = articles + 1",
+                    (year,),
+                )
+            for passage, counts, length in docs:
+                doc = state["next_doc"]
+                state["next_doc"] += 1
+                tids = []
+                for term, tf in counts.items():
+                    tid = term_id(term)
+                    tids.append(tid)
+                    added.setdefault(tid, []).append((doc, min(tf, _TF_MAX)))
+                    df_delta[tid] += 1
+                con.execute(
+                    'INSERT INTO passages (doc, chunk_id, article_id, idx, start, "end", '
+                    "length, tids) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        doc,
+                        passage.chunk_id,
+                        article.article_id,
+                        passage.index,
+                        passage.start,
+                        passage.end,
+                        length,
+                        np.asarray(tids, dtype="<i4").tobytes(),
+                    ),
+                )
+                block = attrs(doc // ATTR_BLOCK)
+                block[0][doc % ATTR_BLOCK] = length
+                block[1][doc % ATTR_BLOCK] = sid
+                block[2][doc % ATTR_BLOCK] = (
+                    NO_TS if article.published_ts is None else int(article.published_ts)
+                )
+                block[3][doc % ATTR_BLOCK] = _sort_key(article.article_id)
+                block[4][doc % ATTR_BLOCK] = passage.index
+                state["docs"] += 1
+                state["total_len"] += length
+
+        for tid, docs in removed_postings.items():
+            self._remove_postings(con, tid, sorted(set(docs)))
+        for tid, pairs in added.items():
+            self._append_postings(con, tid, pairs)
+        for tid, delta in df_delta.items():
+            if delta:
+                con.execute("UPDATE terms SET df = df + ? WHERE id = ?", (delta, tid))
+        for block, (length, source, ts, akey, idx) in attr_blocks.items():
+            con.execute(
+                "INSERT OR REPLACE INTO attrs (block, version, length, source, ts, akey, idx) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    block,
+                    version,
+                    length.astype("<i4").tobytes(),
+                    source.astype("<i4").tobytes(),
+                    ts.astype("<i8").tobytes(),
+                    akey.tobytes(),
+                    idx.astype("<i4").tobytes(),
+                ),
+            )
+        values = {k: str(v) for k, v in state.items()}
+        if watermark is not None:
+            values["watermark"] = str(max(int(meta["watermark"]), int(watermark)))
+        if (
+            not changed
+            and not attr_blocks
+            and values.get("watermark", meta["watermark"]) == (meta["watermark"])
+        ):
+            return 0  # nothing changed: the version (a cache key above) stays
+        values["version"] = str(version)
+        self._set(con, **values)
+        return changed
+
+    @staticmethod
+    def _set(con: sqlite3.Connection, **values: str) -> None:
+        con.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", list(values.items())
+        )
+
+    @staticmethod
+    def _append_postings(con: sqlite3.Connection, tid: int, pairs: list[tuple[int, int]]) -> None:
+        docs = np.fromiter((d for d, _ in pairs), dtype=np.int32, count=len(pairs))
+        tfs = np.fromiter((t for _, t in pairs), dtype=np.uint16, count=len(pairs))
+        last = con.execute(
+            "SELECT first_doc, docs, tfs FROM postings WHERE term_id = ? "
+            "ORDER BY first_doc DESC LIMIT 1",
+            (tid,),
+        ).fetchone()
+        if last is not None and len(last[1]) // 4 < BLOCK:
+            docs = np.concatenate([np.frombuffer(last[1], dtype="<i4"), docs])
+            tfs = np.concatenate([np.frombuffer(last[2], dtype="<u2"), tfs])
+            con.execute("DELETE FROM postings WHERE term_id = ? AND first_doc = ?", (tid, last[0]))
+        for begin in range(0, len(docs), BLOCK):
+            part = docs[begin : begin + BLOCK]
+            con.execute(
+                "INSERT INTO postings (term_id, first_doc, docs, tfs) VALUES (?, ?, ?, ?)",
+                (
+                    tid,
+                    int(part[0]),
+                    part.astype("<i4").tobytes(),
+                    tfs[begin : begin + BLOCK].astype("<u2").tobytes(),
+                ),
+            )
+
+    @staticmethod
+    def _remove_postings(con: sqlite3.Connection, tid: int, doomed: list[int]) -> None:
+        blocks: dict[int, tuple[bytes, bytes]] = {}
+        for doc in doomed:
+            row = con.execute(
+                "SELECT first_doc, docs, tfs FROM postings WHERE term_id = ? AND first_doc <= ? "
+                "ORDER BY first_doc DESC LIMIT 1",
+                (tid, doc),
+            ).fetchone()
+            if row is not None:
+                blocks[row[0]] = (row[1], row[2])
+        gone = np.asarray(doomed, dtype=np.int32)
+        for first, (raw_docs, raw_tfs) in blocks.items():
+            docs = np.frombuffer(raw_docs, dtype="<i4")
+            tfs = np.frombuffer(raw_tfs, dtype="<u2")
+            keep = ~np.isin(docs, gone)
+            con.execute("DELETE FROM postings WHERE term_id = ? AND first_doc = ?", (tid, first))
+            if keep.any():
+                docs, tfs = docs[keep], tfs[keep]
+                con.execute(
+                    "INSERT INTO postings (term_id, first_doc, docs, tfs) VALUES (?, ?, ?, ?)",
+                    (tid, int(docs[0]), docs.tobytes(), tfs.tobytes()),
+                )
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def _refresh(self, con: sqlite3.Connection, version: int, identity: str) -> None:
+        """Bring the in-memory attribute arrays up to ``version`` (changed blocks only)."""
+        if identity != self._identity_seen:
+            self._attr_version = -1
+            self._source_version = -1
+            self._identity_seen = identity
+        if self._attr_version == version:
+            return
+        if self._attr_version < 0:
+            self._length = np.zeros(0, dtype=np.int32)
+            self._source = np.zeros(0, dtype=np.int32)
+            self._ts = np.zeros(0, dtype=np.int64)
+            self._akey = np.zeros(0, dtype=f"S{KEY_BYTES}")
+            self._idx = np.zeros(0, dtype=np.int32)
+        rows = con.execute(
+            "SELECT block, length, source, ts, akey, idx FROM attrs WHERE version > ?",
+            (max(self._attr_version, -1),),
+        ).fetchall()
+        if rows:
+            top = (max(r[0] for r in rows) + 1) * ATTR_BLOCK
+            if top > len(self._length):
+                grow = top - len(self._length)
+                self._length = np.concatenate([self._length, np.zeros(grow, dtype=np.int32)])
+                self._source = np.concatenate([self._source, np.full(grow, -1, dtype=np.int32)])
+                self._ts = np.concatenate([self._ts, np.full(grow, NO_TS, dtype=np.int64)])
+                self._akey = np.concatenate([self._akey, np.zeros(grow, dtype=f"S{KEY_BYTES}")])
+                self._idx = np.concatenate([self._idx, np.zeros(grow, dtype=np.int32)])
+            for block, length, source, ts, akey, idx in rows:
+                at = slice(block * ATTR_BLOCK, (block + 1) * ATTR_BLOCK)
+                self._length[at] = np.frombuffer(length, dtype="<i4")
+                self._source[at] = np.frombuffer(source, dtype="<i4")
+                self._ts[at] = np.frombuffer(ts, dtype="<i8")
+                self._akey[at] = np.frombuffer(akey, dtype=f"S{KEY_BYTES}")
+                self._idx[at] = np.frombuffer(idx, dtype="<i4")
+        if self._source_version != version:
+            self._source_ids = dict(con.execute("SELECT name, id FROM sources").fetchall())
+            self._source_version = version
+        self._attr_version = version
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: a consistent snapshot even while another process writes."""
+        con = self._db()
+        con.execute("BEGIN")
+        try:
+            yield con
+        finally:
+            con.execute("COMMIT")
+
+    def search(
+        self,
+        query: str | Sequence[str],
+        k: int,
+        sources: Sequence[str] | None = None,
+        since_ts: int | None = None,
+        until_ts: int | None = None,
+        k1: float = 0.9,
+        b: float = 0.4,
+    ) -> list[LexicalHit]:
+        """Top ``k`` passages with a positive BM25 score under the filters, best first."""
+        if k <= 0:
+            return []
+        tokens = self.tokenize(query) if isinstance(query, str) else list(query)
+        tokens = list(dict.fromkeys(tokens))
+        if not tokens:
+            return []
+        with self._mutex, self._read() as con:
+            meta = self._meta(con)
+            n_docs, total_len = int(meta["docs"]), int(meta["total_len"])
+            if n_docs == 0:
+                return []
+            self._refresh(con, int(meta["version"]), meta["identity"])
+            marks = ",".join("?" * len(tokens))
+            found = {
+                term: (int(tid), int(df))
+                for term, tid, df in con.execute(
+                    f"SELECT term, id, df FROM terms WHERE df > 0 AND term IN ({marks})",  # noqa: S608
+                    tokens,
+                )
+            }
+            terms = [found[t] for t in tokens if t in found]
+            if not terms:
+                return []
+            lists = []
+            for tid, df in terms:
+                rows = con.execute(
+                    "SELECT docs, tfs FROM postings WHERE term_id = ? ORDER BY first_doc", (tid,)
+                ).fetchall()
+                docs = np.frombuffer(b"".join(r[0] for r in rows), dtype="<i4")
+                tfs = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u2")
+                lists.append((df, docs, tfs))
+            length, source_arr, ts_arr = self._length, self._source, self._ts
+            source_ids = dict(self._source_ids)
+            hits = self._score(lists, n_docs, total_len, length, k1, b)
+            if hits is None:
+                return []
+            cand, scores = hits
+            keep = np.ones(len(cand), dtype=bool)
+            if sources is not None:
+                wanted = np.array([source_ids[s] for s in sources if s in source_ids], np.int32)
+                keep &= np.isin(source_arr[cand], wanted)
+            if since_ts is not None or until_ts is not None:
+                ts = ts_arr[cand]
+                has = ts != NO_TS
+                if since_ts is not None:
+                    keep &= has & (ts >= since_ts)
+                if until_ts is not None:
+                    keep &= has & (ts <= until_ts)
+            cand, scores = cand[keep], scores[keep]
+            if cand.size == 0:
+                return []
+            if cand.size > k:
+                cand, scores = self._top(con, cand, scores, k)
+            rows = {}
+            cand_list = cand.tolist()
+            for begin in range(0, len(cand_list), 500):
+                part = cand_list[begin : begin + 500]
+                rows.update(
+                    {
+                        r[0]: r[1:]
+                        for r in con.execute(
+                            'SELECT doc, chunk_id, article_id, idx, start, "end" FROM passages '  # noqa: S608
+                            f"WHERE doc IN ({','.join('?' * len(part))})",
+                            part,
+                        )
+                    }
+                )
+        ranked = sorted(
+            (
+                (-float(score), rows[doc][1], int(rows[doc][2]), doc)
+                for doc, score in zip(cand_list, scores.tolist(), strict=True)
+                if doc in rows
+            )
+        )[:k]
+        return [
+            LexicalHit(
+                chunk_id=rows[doc][0],
+                article_id=article_id,
+                index=index,
+                start=int(rows[doc][3]),
+                end=int(rows[doc][4]),
+                score=-neg,
+            )
+            for neg, article_id, index, doc in ranked
+        ]
+
+    def _top(
+        self, con: sqlite3.Connection, cand: np.ndarray, scores: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` candidates bm25s would have picked. Without a tie at the k-th score the
+        top ``k`` is unique. With one, bm25s' choice among the tied passages is whatever
+        ``np.argpartition`` makes of the scores in ``(article_id, index)`` order, so the same
+        call is made on the candidates in that order."""
+        kth = np.partition(-scores, k - 1)[k - 1]
+        if int(np.count_nonzero(-scores <= kth)) == k:
+            sel = -scores <= kth
+            return cand[sel], scores[sel]
+        keys, idx = self._akey[cand], self._idx[cand]
+        if np.any(np.char.str_len(keys) >= KEY_BYTES):  # an id longer than the key: exact ids
+            ids: dict[int, str] = {}
+            cand_list = cand.tolist()
+            for begin in range(0, len(cand_list), 500):
+                part = cand_list[begin : begin + 500]
+                ids.update(
+                    con.execute(
+                        f"SELECT doc, article_id FROM passages WHERE doc IN "  # noqa: S608
+                        f"({','.join('?' * len(part))})",
+                        part,
+                    ).fetchall()
+                )
+            order = np.array(
+                sorted(range(len(cand_list)), key=lambda i: (ids[cand_list[i]], int(idx[i]))),
+                dtype=np.int64,
+            )
+        else:
+            order = np.lexsort((idx, keys))
+        cand, scores = cand[order], scores[order]
+        part = np.argpartition(-scores, k - 1)[:k]
+        return cand[part], scores[part]
+
+    @staticmethod
+    def _score(
+        lists: list[tuple[int, np.ndarray, np.ndarray]],
+        n_docs: int,
+        total_len: int,
+        length: np.ndarray,
+        k1: float,
+        b: float,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Candidate docs and their float32 BM25 scores (bm25s' arithmetic, see module doc)."""
+        avgdl = np.float64(total_len) / np.float64(n_docs)
+        if not any(docs.size for _, docs, _ in lists):
+            return None
+        # Dense accumulation over every passage id: per passage, the terms are summed in query
+        # order from 0.0 in float32, as bm25s does; no sort of the postings needed.
+        scores = np.zeros(len(length), dtype=np.float32)
+        for df, docs, tfs in lists:
+            if docs.size == 0:
+                continue
+            inside = docs < len(length)
+            docs, tfs = docs[inside], tfs[inside]
+            dl = length[docs].astype(np.float64)
+            live = dl > 0
+            docs, dl, tf = docs[live], dl[live], tfs[live].astype(np.float32)
+            idf = np.float32(math.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+            tfc = tf / (k1 * ((1 - b) + b * dl / avgdl) + tf)
+            scores[docs] += (idf * tfc).astype(np.float32)
+        cand = np.flatnonzero(scores > 0)
+        return cand, scores[cand]
+
+    # ---- metadata reads --------------------------------------------------------------------
+
+    def sources(self) -> list[str]:
+        with self._mutex:
+            rows = (
+                self._db()
+                .execute("SELECT name FROM sources WHERE articles > 0 ORDER BY name")
+                .fetchall()
+            )
+        return [r[0] for r in rows]
+
+    def years(self) -> list[int]:
+        with self._mutex:
+            rows = (
+                self._db()
+                .execute("SELECT year FROM years WHERE articles > 0 ORDER BY year")
+                .fetchall()
+            )
+        return [int(r[0]) for r in rows]
+
+    def article_count(self) -> int:
+        with self._mutex:
+            return int(self._db().execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def passage_count(self) -> int:
+        return self.state().docs
+
+    def article_ids_page(self, limit: int, offset: int) -> list[str]:
+        """Article ids newest first (``published_at``, then title, descending)."""
+        with self._mutex:
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT article_id FROM articles ORDER BY COALESCE(published_at, '') DESC, "
+                    "title DESC LIMIT ? OFFSET ?",
+                    (limit, offset),
+                )
+                .fetchall()
+            )
+        return [r[0] for r in rows]
+
+    def chunk_ids(self) -> list[str]:
+        """Every indexed passage's chunk id (checks and tests; reads the whole table)."""
+        with self._mutex:
+            return [r[0] for r in self._db().execute("SELECT chunk_id FROM passages")]
+
+    def article_ids(self) -> list[str]:
+        with self._mutex:
+            return [r[0] for r in self._db().execute("SELECT article_id FROM articles")]
+
+    def simhashes(self) -> Iterator[tuple[str, str]]:
+        with self._mutex:
+            rows = (
+                self._db()
+                .execute(
+                    "SELECT article_id, simhash FROM articles WHERE simhash IS NOT NULL "
+                    "AND simhash != ''"
+                )
+                .fetchall()
+            )
+        yield from rows
+
+    def scope_docs(
+        self,
+        sources: Sequence[str] | None = None,
+        since_ts: int | None = None,
+        until_ts: int | None = None,
+        limit: int = 2000,
+    ) -> list[str] | None:
+        """Chunk ids of every live passage in scope, or None when there are more than
+        ``limit`` (or no restriction at all)."""
+        if sources is None and since_ts is None and until_ts is None:
+            return None
+        with self._mutex, self._read() as con:
+            meta = self._meta(con)
+            self._refresh(con, int(meta["version"]), meta["identity"])
+            keep = self._length > 0
+            if sources is not None:
+                ids = [self._source_ids[s] for s in sources if s in self._source_ids]
+                keep &= np.isin(self._source, np.asarray(ids, dtype=np.int32))
+            has = self._ts != NO_TS
+            if since_ts is not None:
+                keep &= has & (self._ts >= since_ts)
+            if until_ts is not None:
+                keep &= has & (self._ts <= until_ts)
+            docs = np.flatnonzero(keep)
+            if docs.size > limit:
+                return None
+            out: list[str] = []
+            doc_list = docs.tolist()
+            for begin in range(0, len(doc_list), 500):
+                part = doc_list[begin : begin + 500]
+                out.extend(
+                    r[0]
+                    for r in con.execute(
+                        f"SELECT chunk_id FROM passages WHERE doc IN ({','.join('?' * len(part))}) "  # noqa: S608
+                        "ORDER BY doc",
+                        part,
+                    )
+                )
+        return out
