@@ -48,7 +48,15 @@ from bot.text.dates import DateMention, find_dates, parse_article_date
 from bot.text.figures import figure_contexts
 from bot.text.similarity import cosine
 from bot.text.speech import claimed_speaker, same_actor, span_speakers, with_capitals
-from bot.text.words import Term, claim_stems, claim_terms, coverage, names_and_numbers, negations
+from bot.text.words import (
+    Term,
+    claim_stems,
+    claim_terms,
+    coverage,
+    names_and_numbers,
+    negations,
+    opposite_stems,
+)
 from bot.types import Citation, SearchFilters
 from vectorstore.models import Article, ScoredChunk
 
@@ -174,6 +182,17 @@ class _Claim:
         )
 
 
+def _turned_around(quote: str, terms: list[Term], negation_count: int) -> bool:
+    """Does the quote's clause that matches a claim clause say the opposite: another number of
+    negations, or an opposite predicate ("rejected" for "accepted") where the claim's own
+    predicate is absent?"""
+    clause = matching_clause(quote, terms)
+    if negations(clause) != negation_count:
+        return True
+    stems = claim_stems(clause)
+    return any(stems & opposite_stems(term.stem) for term in terms if term.stem not in stems)
+
+
 def _date_agrees(claim: DateMention, other: DateMention) -> bool | None:
     """True when ``other`` names the same day/month/year as far as both say, False when it
     names another, None when they cannot be compared."""
@@ -248,13 +267,18 @@ class ClaimChecker:
                 conflict = conflict or f"the source gives another date than {mention.label}"
             elif published is None or not _date_agrees(mention, published):
                 return verdict(Verdict.UNSUPPORTED, cover, f"date not in quote: {mention.label}")
-        if any(negations(matching_clause(quote, t)) != n for t, n in claim.polarity):
+        if any(_turned_around(quote, t, n) for t, n in claim.polarity):
             conflict = conflict or "the source says the opposite"
 
         if conflict:
             if coverage(claim.core, around) >= self.thresholds.min_contradiction:
                 return verdict(Verdict.CONTRADICTED, cover, conflict)
             return verdict(Verdict.UNSUPPORTED, cover, conflict)
+        # a predicate with an opposite ("accepted", "rose") is the claim's point: a quote that
+        # shares every other word but not it does not support it
+        unsaid = [t.stem for t in claim.terms if opposite_stems(t.stem) and t.stem not in stems]
+        if unsaid:
+            return verdict(Verdict.UNSUPPORTED, cover, f"predicate not in quote: {unsaid[0]}")
         if cover >= self.thresholds.min_coverage:
             return verdict(Verdict.SUPPORTED, cover)
         if cover >= self.thresholds.min_paraphrase and self.embeddings is not None:

@@ -44,6 +44,7 @@ __all__ = [
     "names_and_numbers",
     "negated",
     "negations",
+    "opposite_stems",
     "tokenize",
 ]
 
@@ -222,3 +223,49 @@ def negations(text: str) -> int:
 def negated(text: str) -> bool:
     """Whether ``text`` (one clause) says something is not so: a negation word or an ``n't``."""
     return _NEGATION.search(text) is not None
+
+
+# Predicates that say the opposite of each other: "Kim accepted the offer" against a source's
+# "Kim rejected the offer" has no negation word, yet it is the same swap. Each side lists the
+# word forms a stemmer cannot join (fell/fallen, rose/risen).
+_OPPOSITES = (
+    ("accept", "reject decline refuse"),
+    ("approve", "reject veto"),
+    ("agree", "refuse disagree"),
+    ("support", "oppose"),
+    ("allow permit", "ban forbid prohibit block"),
+    ("increase raise", "decrease reduce cut lower"),
+    ("rise rose risen grow grew grown", "fall fell fallen drop shrink shrank"),
+    ("gain win won", "lose lost"),
+    ("confirm admit", "deny"),
+    ("open", "close shut"),
+    ("resume restart", "suspend halt"),
+    ("start begin began begun", "stop end"),
+    ("lift", "impose"),
+    ("succeed success", "fail failure"),
+    ("higher more", "lower fewer less"),
+    ("strengthen", "weaken"),
+    ("include", "exclude"),
+    ("legal", "illegal"),
+    ("acquit", "convict"),
+)
+
+
+def _opposite_table() -> dict[str, frozenset[str]]:
+    table: dict[str, set[str]] = {}
+    for left, right in _OPPOSITES:
+        lefts = {claim_stem(w) for w in left.split()}
+        rights = {claim_stem(w) for w in right.split()}
+        for stem in lefts:
+            table.setdefault(stem, set()).update(rights)
+        for stem in rights:
+            table.setdefault(stem, set()).update(lefts)
+    return {stem: frozenset(others) for stem, others in table.items()}
+
+
+_OPPOSITE = _opposite_table()
+
+
+def opposite_stems(stem: str) -> frozenset[str]:
+    """Stems of the predicates that say the opposite of ``stem`` ("accept" → "reject", …)."""
+    return _OPPOSITE.get(stem, frozenset())

@@ -99,6 +99,10 @@ def test_swapped_or_unsourced_rejected(
             "In April, Joe Biden criticized the approach of Donald Trump.",
             "In May, Joe Biden criticized",
         ),
+        (  # an opposite predicate, no negation word
+            "Kim Jong Un accepted the United States’ offer of dialogue.",
+            "Kim Jong Un rejected the United States’ offer of dialogue",
+        ),
     ],
 )
 def test_contradicted_with_the_conflicting_quote(
@@ -270,3 +274,12 @@ def test_cli_check_bad_input(
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
+
+
+def test_opposite_predicates_are_one_shared_table() -> None:
+    from bot.text.words import claim_stem, opposite_stems
+
+    assert claim_stem("rejected") in opposite_stems(claim_stem("accepted"))
+    assert claim_stem("fell") in opposite_stems(claim_stem("rose"))
+    assert claim_stem("accepted") in opposite_stems(claim_stem("rejects"))
+    assert opposite_stems(claim_stem("offer")) == frozenset()
