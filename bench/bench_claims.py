@@ -12,12 +12,16 @@ rejected (unsupported/contradicted) and the latency per claim.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -168,22 +172,46 @@ def build_claims(limit: int | None) -> list[tuple[str, str, bool]]:
     return out
 
 
+@contextlib.contextmanager
+def _environment(args: argparse.Namespace) -> Iterator[Any]:
+    """A fresh store of ``--articles``, or the existing ``--store-home`` store."""
+    if args.store_home is None:
+        from bot.eval.environment import fresh_environment
+
+        with fresh_environment(args.articles) as env:
+            yield SimpleNamespace(bot=env.bot, articles=f"{env.articles} MultiHop-RAG articles")
+        return
+    from bot.service import Briefbot
+    from bot.settings import Settings
+
+    bot = Briefbot(settings=Settings(home=args.store_home, collection=args.collection))
+    count = bot.store.article_count()
+    yield SimpleNamespace(bot=bot, articles=f"{args.store_home} ({count} articles)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, help="facts to build claims from (default: all)")
     parser.add_argument("--articles", type=Path, default=ARTICLES)
     parser.add_argument("--out", type=Path, default=DOCS / "claims.md")
     parser.add_argument("--dump", type=Path, help="write every claim and verdict as JSONL")
+    parser.add_argument(
+        "--store-home",
+        type=Path,
+        help="check against this existing store instead (e.g. a bench_retrieval.py "
+        "DIR/size-100000: re-dated copies of the same articles) and write the fragment "
+        "claims-<passages>.md",
+    )
+    parser.add_argument("--collection", default="bench", help="collection in --store-home")
     args = parser.parse_args(argv)
 
     from bot.claims.checker import Verdict, check
-    from bot.eval.environment import fresh_environment
 
     claims = build_claims(args.limit)
     results: dict[str, list[bool]] = defaultdict(list)
     seconds: list[float] = []
     rows_out = []
-    with fresh_environment(args.articles) as env:
+    with _environment(args) as env:
         check("Warm-up claim about a company.", env.bot)
         for kind, claim, expected in claims:
             t0 = time.perf_counter()
@@ -196,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 | {"reason": result.reason}
             )
         articles = env.articles
+        passages = env.bot.store.passage_count()
     if args.dump:
         args.dump.write_text("".join(json.dumps(r) + "\n" for r in rows_out), encoding="utf-8")
 
@@ -221,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         for x in [
             "## Claim checking",
             f"`{command_line()}`{subset}",
-            f"{machine_summary()}. Store: {articles} MultiHop-RAG articles; every claim is "
+            f"{machine_summary()}. Store: {articles}; every claim is "
             "checked against the whole store (hybrid retrieval by the claim itself). "
             "Construction: `bench/CLAIMS.md`. Targets: ≥ 0.90 accepted, ≥ 0.95 rejected, "
             "p50 ≤ 300 ms.",
@@ -234,7 +263,13 @@ def main(argv: list[str] | None = None) -> int:
         ]
         if x
     )
-    write_fragment(args.out, "claims", fragment, title="Claim-checking benchmarks")
+    name = "claims" if args.store_home is None else f"claims-{passages}"
+    out = args.out if args.store_home is None else args.out.with_name(f"{name}.md")
+    if args.store_home is not None:
+        fragment = fragment.replace(
+            "## Claim checking", f"## Claim checking at {passages} passages"
+        )
+    write_fragment(out, name, fragment, title="Claim-checking benchmarks")
     print(fragment)
     return 0
 

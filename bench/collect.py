@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-ORDER = ["ingest", "retrieval", "answer", "briefing"]
+ORDER = ["ingest", "retrieval", "claims", "claims-100000", "answer", "briefing"]
 HEADER = """# Benchmarks
 
 Measured on this project's machine (2 CPU cores, 24 GiB, no GPU). Each section names the command
