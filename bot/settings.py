@@ -111,6 +111,24 @@ class AnswerSettings(_Section):
     """Tokens the model may write for an answer (and at most ``llm_max_tokens``)."""
 
 
+class ClaimSettings(_Section):
+    """Thresholds of the claim checker ``bot.claims.checker`` (calibration: docs/bench/claims.md)."""
+
+    min_coverage: float = 0.75
+    """Weighted share of the claim's content terms the quote must hold on words alone."""
+    min_paraphrase: float = 0.5
+    """The share that suffices when claim and quote are similar by meaning."""
+    min_similarity: float = 0.7
+    """MiniLM cosine of claim and quote that makes a paraphrase."""
+    min_contradiction: float = 0.7
+    """Share of the claim's other terms a conflicting quote must hold to be about the same
+    thing."""
+    candidates: int = 4
+    """Quotes tried per passage, best ranked first."""
+    passages: int = 8
+    """Passages retrieved per claim when the evidence is the store."""
+
+
 class BriefingSettings(_Section):
     """How much a briefing gathers and keeps (the PDF export shrinks further to fit a page)."""
 
@@ -217,6 +235,8 @@ class Settings(BaseSettings):
     """Answer thresholds (``[answer]``, ``BRIEFBOT_ANSWER__<FIELD>``)."""
     briefing: BriefingSettings = Field(default_factory=BriefingSettings)
     """Briefing sizes and thresholds (``[briefing]``, ``BRIEFBOT_BRIEFING__<FIELD>``)."""
+    claims: ClaimSettings = Field(default_factory=ClaimSettings)
+    """Claim-checker thresholds (``[claims]``, ``BRIEFBOT_CLAIMS__<FIELD>``)."""
 
     @model_validator(mode="after")
     def _expand_llm_shorthand(self) -> Settings:

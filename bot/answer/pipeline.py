@@ -122,7 +122,9 @@ def answer_question(
     passages = [ev.passage for ev in chosen]
     budget = profile.passage_chars
     views = [excerpt(ev, budget) for ev in chosen] if budget else None
-    builder = AnswerBuilder(passages, read, on_token, bot.sentence_embeddings, thresholds)
+    builder = AnswerBuilder(
+        passages, read, on_token, bot.sentence_embeddings, thresholds, settings.claims
+    )
     max_tokens = min(settings.llm_max_tokens, thresholds.max_tokens)
     chain = ANSWER_PROMPT | llm.bind(stop=STOP_SEQUENCES, max_tokens=max_tokens)
     stream = chain.stream({"passages": format_passages(passages, views), "question": question})

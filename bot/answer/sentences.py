@@ -14,7 +14,7 @@ from bot.claims import normalise_for_match, strip_unsupported_quotations
 from bot.claims.checker import ClaimCheck, Verdict, check
 from bot.claims.markers import split_markers
 from bot.llm.prompts import NO_ANSWER
-from bot.settings import AnswerSettings
+from bot.settings import AnswerSettings, ClaimSettings
 from bot.text.similarity import cosine
 from bot.text.untrusted import injected_payloads, looks_like_instruction
 from bot.text.words import Term
@@ -110,12 +110,14 @@ class AnswerBuilder:
         on_token: Callable[[str], None] | None = None,
         embeddings: Embeddings | None = None,
         thresholds: AnswerSettings | None = None,
+        claim_settings: ClaimSettings | None = None,
     ) -> None:
         self.passages = list(passages)
         self.question = question
         self.focus = question.focus
         self.focus_terms = question.focus_terms
         self.thresholds = thresholds or AnswerSettings()
+        self.claim_settings = claim_settings or ClaimSettings()
         self.on_token = on_token
         self.embeddings = embeddings
         self.buffer = ""
@@ -176,11 +178,23 @@ class AnswerBuilder:
     def _check(self, claim: str, cited: list[int]) -> ClaimCheck:
         """The checker's verdict on ``claim`` over the shown passages, the cited ones first;
         when the whole claim is not supported, its longest supported leading part."""
-        result = check(claim, self.passages, embeddings=self.embeddings, prefer=cited)
+        result = check(
+            claim,
+            self.passages,
+            embeddings=self.embeddings,
+            prefer=cited,
+            thresholds=self.claim_settings,
+        )
         if result.supported or result.verdict is Verdict.CONTRADICTED:
             return result
         for prefix in _leading_parts(claim):
-            part = check(prefix, self.passages, embeddings=self.embeddings, prefer=cited)
+            part = check(
+                prefix,
+                self.passages,
+                embeddings=self.embeddings,
+                prefer=cited,
+                thresholds=self.claim_settings,
+            )
             if part.supported:
                 log.info("kept the supported part of %r: %r", claim, prefix)
                 return part

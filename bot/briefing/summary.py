@@ -19,7 +19,7 @@ from bot.briefing.candidates import CitationPool
 from bot.briefing.model import MARKER, inline_quote
 from bot.claims import check, normalise_for_match, strip_unsupported_quotations
 from bot.llm.prompts import SUMMARY_SYSTEM, SUMMARY_USER
-from bot.settings import BriefingSettings
+from bot.settings import BriefingSettings, ClaimSettings
 from bot.text.untrusted import neutralise
 from bot.text.words import CLAIM_STOPWORDS, claim_stem, claim_stems, names_and_numbers, word_set
 from bot.types import Citation
@@ -55,7 +55,7 @@ def write_bottom_line(
         log.warning("bottom line generation failed: %s", exc)
         return "", [f"model error ({type(exc).__name__})"]
     text = reply.content if isinstance(reply.content, str) else str(reply.content)
-    return checked_bottom_line(text, pool, markers, bot.sentence_embeddings)
+    return checked_bottom_line(text, pool, markers, bot.sentence_embeddings, bot.settings.claims)
 
 
 _LABEL = re.compile(
@@ -157,12 +157,13 @@ def checked_bottom_line(
     pool: CitationPool,
     markers: Sequence[int],
     embeddings: Embeddings | None = None,
+    claim_settings: ClaimSettings | None = None,
 ) -> tuple[str, list[str]]:
     """The model's bottom line with each sentence checked against the reserved quotes
     (``markers``): kept when it has valid markers, is short, copies no quote, and the claim
-    checker finds it supported by the reserved quotes, with the checker's quotes as its markers; otherwise replaced by a
-    reserved quote no kept sentence cites. Returns (prose, notes on replaced sentences), or
-    ("", [reason]) when no model sentence stands."""
+    checker finds it supported by the reserved quotes, with the checker's quotes as its
+    markers; otherwise replaced by a reserved quote no kept sentence cites. Returns (prose,
+    notes on replaced sentences), or ("", [reason]) when no model sentence stands."""
     sentences, reason = _model_sentences(text)
     if reason:
         return "", [reason]
@@ -175,7 +176,9 @@ def checked_bottom_line(
         body, cited, reason = _read_sentence(sentence, citations, grounded=False)
         if not reason:
             prefer = [markers.index(m) for m in cited]
-            result = check(body, passages, embeddings=embeddings, prefer=prefer)
+            result = check(
+                body, passages, embeddings=embeddings, prefer=prefer, thresholds=claim_settings
+            )
             if result.supported:
                 found = [
                     pool.add_span(pool.articles[c.article_id], c.start, c.end)

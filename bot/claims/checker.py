@@ -10,8 +10,8 @@ How one claim meets one candidate quote (1–2 sentences of a passage, ranked by
 ``quotes.score_spans``; an over-long sentence is cut to its best ``clause_window``):
 
 - **content**: the weighted share of the claim's terms (``bot.text.words.claim_terms``) the
-  quote holds must reach :attr:`Thresholds.min_coverage`, or :attr:`Thresholds.min_paraphrase`
-  when the two are similar by meaning (MiniLM cosine ≥ :attr:`Thresholds.min_similarity`);
+  quote holds must reach :attr:`ClaimSettings.min_coverage`, or :attr:`ClaimSettings.min_paraphrase`
+  when the two are similar by meaning (MiniLM cosine ≥ :attr:`ClaimSettings.min_similarity`);
 - **names**: every proper name of the claim is in the quote, the publisher, or the resolved
   speaker of the quote (capitals stand for their countries, ``speech.with_capitals``);
 - **numbers**: every figure of the claim (``figures.figure_contexts``) is in the quote; a quote
@@ -44,6 +44,7 @@ from bot.claims.citations import make_citation
 from bot.claims.clauses import clause_parts, matching_clause, split_claims
 from bot.claims.quotations import find_unsupported_quotations
 from bot.claims.quotes import DEFAULT_MAX_CHARS, clause_window, score_spans
+from bot.settings import ClaimSettings
 from bot.text.dates import DateMention, find_dates, parse_article_date
 from bot.text.figures import figure_contexts
 from bot.text.similarity import cosine
@@ -72,25 +73,6 @@ class Verdict(StrEnum):
     SUPPORTED = "supported"
     UNSUPPORTED = "unsupported"
     CONTRADICTED = "contradicted"
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    """How close a quote must come to a claim (calibration: docs/bench/claims.md)."""
-
-    min_coverage: float = 0.75
-    """Weighted share of the claim's content terms the quote must hold on words alone."""
-    min_paraphrase: float = 0.5
-    """The share that suffices when claim and quote are similar by meaning."""
-    min_similarity: float = 0.7
-    """MiniLM cosine of claim and quote that makes a paraphrase."""
-    min_contradiction: float = 0.7
-    """Share of the claim's other terms a conflicting quote must hold to be about the same
-    thing."""
-    candidates: int = 4
-    """Quotes tried per passage, best ranked first."""
-    passages: int = 8
-    """Passages retrieved per claim when the evidence is the store."""
 
 
 @dataclass(frozen=True)
@@ -214,10 +196,10 @@ class ClaimChecker:
     """Checks claims against passages; holds the embeddings and thresholds one run shares."""
 
     def __init__(
-        self, embeddings: Embeddings | None = None, thresholds: Thresholds | None = None
+        self, embeddings: Embeddings | None = None, thresholds: ClaimSettings | None = None
     ) -> None:
         self.embeddings = embeddings
-        self.thresholds = thresholds or Thresholds()
+        self.thresholds = thresholds or ClaimSettings()
 
     # -- one claim against one quote --
 
@@ -403,7 +385,7 @@ class Retrieve:
     ) -> None:
         self.bot = bot
         self.filters = filters
-        self.k = k or Thresholds().passages
+        self.k = k or bot.settings.claims.passages
 
     def __call__(self, claim: str) -> list[ScoredChunk]:
         return self.bot.retriever.retrieve(claim, k=self.k, filters=self.filters)
@@ -416,7 +398,7 @@ def check(
     embeddings: Embeddings | None = None,
     filters: SearchFilters | None = None,
     prefer: Sequence[int] = (),
-    thresholds: Thresholds | None = None,
+    thresholds: ClaimSettings | None = None,
 ) -> ClaimCheck:
     """Check ``sentence`` against ``evidence``: given passages, or a ``Briefbot`` whose store
     is searched with the sentence (and each of its clauses) under ``filters``. With a
@@ -425,6 +407,8 @@ def check(
     if isinstance(evidence, Sequence):
         checker = ClaimChecker(embeddings, thresholds)
         return checker.check(sentence, evidence, prefer=prefer)
-    checker = ClaimChecker(embeddings or evidence.sentence_embeddings, thresholds)
+    checker = ClaimChecker(
+        embeddings or evidence.sentence_embeddings, thresholds or evidence.settings.claims
+    )
     retrieve = Retrieve(evidence, filters)
     return checker.check(sentence, retrieve(sentence), retrieve=retrieve)
