@@ -75,6 +75,7 @@ __all__ = [
     "StoreHealth",
     "StoreUnavailable",
     "published_ts",
+    "scope_where",
 ]
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ _WRITE_METHODS = frozenset(
 )
 
 
-def _scope_where(
+def scope_where(
     sources: Sequence[str] | None, since_ts: int | None, until_ts: int | None
 ) -> dict | None:
     """A source/date restriction as a Chroma ``where`` on chunk metadata."""
@@ -1010,7 +1011,7 @@ class ArticleStore:
                 ids = self.lexical.scope_docs(sources, since_ts, until_ts, limit=exact_max)
                 if ids is not None and where is None:
                     return self._exact(vector, k, ids)
-                clauses = [c for c in (where, _scope_where(sources, since_ts, until_ts)) if c]
+                clauses = [c for c in (where, scope_where(sources, since_ts, until_ts)) if c]
                 return [
                     hit
                     for hit, _, _ in self._by_vector(

@@ -46,7 +46,7 @@ from bot.settings import RetrievalSettings, Settings
 from bot.text.dates import DateMention
 from bot.types import SearchFilters
 from vectorstore.models import Article, Chunk, ScoredChunk
-from vectorstore.store import ArticleStore, DensePool
+from vectorstore.store import ArticleStore, DensePool, scope_where
 
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
@@ -130,16 +130,7 @@ class _Scope:
 
     def where(self) -> dict | None:
         """The same restriction as a Chroma ``where`` on chunk metadata."""
-        clauses: list[dict] = []
-        if self.sources is not None:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if self.since_ts is not None:
-            clauses.append({"published_ts": {"$gte": self.since_ts}})
-        if self.until_ts is not None:
-            clauses.append({"published_ts": {"$lte": self.until_ts}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        return scope_where(self.sources, self.since_ts, self.until_ts)
 
 
 class HybridRetriever:
