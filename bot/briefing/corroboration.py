@@ -41,6 +41,20 @@ def confidence(independent: int, not_state: int, disputed: bool = False) -> str:
     return LOW
 
 
+def confidence_scale() -> str:
+    """The scale in words, from :data:`CONFIDENCE_RULES` (shown under Key developments)."""
+    rows = []
+    for min_sources, min_not_state, level in CONFIDENCE_RULES:
+        if min_sources <= 1:
+            rows.append(f"{level} otherwise or when another source contradicts it")
+        else:
+            rows.append(
+                f"{level} = {min_sources}+ independent sources, "
+                f"{min_not_state}+ not state-affiliated"
+            )
+    return "Confidence (ICD 203 terms): " + "; ".join(rows) + "."
+
+
 def confidence_phrase(level: str, independent: int, state: int, disputed: bool) -> str:
     """e.g. "moderate confidence: 2 independent sources, 1 state-affiliated"."""
     parts = [f"{independent} independent source{'s' if independent != 1 else ''}"]

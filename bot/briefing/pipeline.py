@@ -1,5 +1,5 @@
-"""One-page policy briefings: code gathers, dates, attributes and pairs verbatim quotes; the model
-only writes the bottom line's prose, and that prose is checked against the quotes it cites.
+"""One-page policy briefings: code gathers, dates, attributes and checks verbatim quotes; a model
+may only write prose that the claim checker then finds supported by the quotes it cites.
 
 Stages (reported through ``progress``):
 
@@ -11,16 +11,18 @@ Stages (reported through ``progress``):
 2. **Building timeline** — dates found in sentences (``bot.text.dates``), resolved against the
    article's publication date where it has one; each article's lead sentence dated by
    publication when it names no date itself.
-3. **Selecting quotes** — disagreements between different publishers (differing figures on the
-   same subject, or opposing framing words), the bottom line's reserved top quotes, actors'
-   positions from attribution patterns (``bot.text.speech``), forward-looking sentences for
-   "what to watch", and dated developments. A sentence is used in one section only.
-4. **Writing summary** — the model gets the reserved quotes, numbered, and writes 2–3 sentences
-   with ``[n]`` markers. Every sentence must carry valid markers, contain no name, number or
-   quotation absent from the quotes it cites, and be supported by the reserved quotes according
-   to the claim checker (``bot.claims.check``), whose quotes become its markers; a sentence that
-   fails is replaced by a reserved quote, and when none passes the bottom line is the quotes
-   themselves (extractive). ``Briefing.notes`` says why.
+3. **Selecting quotes** — the passages are grouped by independent source
+   (``publishers.IndependentSources``: one publisher's articles and syndicated copies count
+   once). Disagreements: a top sentence the claim checker finds ``contradicted`` by another
+   independent source (``disagreements``). Then what to watch, actors' positions and dated
+   developments; each development is checked against every other source for corroboration
+   and gets an ICD 203 confidence (``corroboration``). A sentence is used in one section only.
+4. **Writing summary** — the bottom line is built by code from the best-corroborated
+   developments ("According to <publisher>, <sentence>", kept only when the checker supports
+   it). A capable model (``drafting.is_capable``) drafts the bottom line and the developments'
+   sentences; the embedded model only the bottom line. Each model sentence must pass the
+   claim checker against the quotes it cites, else the code-built one takes its place.
+   ``Briefing.notes`` says what was replaced and why.
 5. **Checking quotes** — every citation is re-verified (``article.text[start:end] == quote``);
    an item whose quote fails is dropped. Markers are renumbered 1..N in reading order.
 """
