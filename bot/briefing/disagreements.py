@@ -25,7 +25,14 @@ from bot.claims.checker import ClaimChecker, Verdict
 from bot.settings import BriefingSettings
 from bot.text.dates import find_dates
 from bot.text.figures import figure_contexts
-from bot.text.speech import actor_key, clean_name, entities, find_attributions, is_nationality
+from bot.text.speech import (
+    actor_key,
+    clean_name,
+    entities,
+    find_attributions,
+    is_nationality,
+    same_actor,
+)
 from bot.text.words import SUBJECT_STOPWORDS, claim_stem, claim_stems
 
 FIGURE, DATE, POLARITY = "figure", "date", "yes or no"
@@ -42,12 +49,15 @@ def conflict_kind(reason: str) -> str:
     return POLARITY
 
 
+UNNAMED = "?"
+
+
 def speakers(text: str) -> list[str]:
     """Who the sentence reports as speaking (empty for the source's own reporting); a sentence
-    in quotation marks with no named speaker is still speech ("?")."""
-    found = [actor_key(a.actor) for a in find_attributions(text) if a.kind != "pronoun"]
+    in quotation marks, or "he said", with no named speaker is still speech (``UNNAMED``)."""
+    found = [a.actor for a in find_attributions(text) if a.kind != "pronoun"]
     if not found and (_QUOTE_MARKS.search(text) or find_attributions(text)):
-        return ["?"]
+        return [UNNAMED]
     return found
 
 
@@ -56,7 +66,8 @@ def is_disagreement(kind: str, mine: str, theirs: str) -> bool:
     actor's statement against another statement of the same actor, or sets speech against
     speech/reporting on a yes-or-no (that is two positions, shown under Positions)."""
     who_mine, who_theirs = speakers(mine), speakers(theirs)
-    if who_mine and who_theirs and set(who_mine) & set(who_theirs) - {"?"}:
+    named = [(a, b) for a in who_mine for b in who_theirs if UNNAMED not in (a, b)]
+    if any(same_actor(a, b) for a, b in named):
         return False
     return not (kind == POLARITY and (who_mine or who_theirs))
 

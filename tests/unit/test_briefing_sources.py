@@ -425,3 +425,14 @@ def test_to_dict_has_the_whole_briefing_with_verbatim_quotes() -> None:
         for q in s["citations"]:
             verbatim(q)
     assert data["watch"] == [] and len(data["sources"]) == 2
+
+
+def test_one_actor_under_two_names_is_still_one_actor() -> None:
+    from bot.briefing.disagreements import FIGURE, is_disagreement
+
+    assert not is_disagreement(
+        FIGURE, "Kim said 3 missiles were tested.", "Kim Jong Un said 5 missiles were tested."
+    )
+    assert is_disagreement(
+        FIGURE, "Officials said 12 incidents were counted.", "The count was 40 incidents."
+    )
