@@ -158,8 +158,17 @@ def generate_briefing(
     disagreements = select_disagreements(relevant, evidence, checker, limits, pool, used)
     watch = select_watch(relevant, dated, limits, pool, used)
     positions = select_positions(attributable, limits, pool, used)
-    developments = select_developments(relevant, dated, limits, pool, used)
-    developments = [_corroborated(d, evidence, checker, pool) for d in developments]
+    # twice as many candidates as shown, corroborated, the better-corroborated kept
+    wide = limits.model_copy(update={"developments": 2 * limits.developments})
+    considered = set(used)
+    candidates = select_developments(relevant, dated, wide, pool, considered)
+    candidates = [_corroborated(d, evidence, checker, pool) for d in candidates]
+    kept = sorted(candidates, key=lambda d: (-min(d.corroboration, 3), d.rank))
+    developments = sorted(
+        (dataclasses.replace(d, rank=n) for n, d in enumerate(kept[: limits.developments])),
+        key=lambda d: d.sort_key,
+    )
+    used.update(_key(pool, d.marker) for d in developments)
     lap("select")
 
     # 4. Writing summary
@@ -212,6 +221,11 @@ def generate_briefing(
 
 
 _LEVELS = {"high": 0, "moderate": 1, "low": 2}
+
+
+def _key(pool: CitationPool, marker: int) -> tuple[str, int]:
+    c = pool.citations[marker]
+    return (c.article_id, c.start)
 
 
 def _publisher(pool: CitationPool, marker: int) -> str:

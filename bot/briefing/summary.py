@@ -228,20 +228,24 @@ def join_sentences(sentences: Sequence[tuple[str, Sequence[int]]]) -> str:
 
 # ---- the bottom line built by code ----------------------------------------------------------
 
-_CONTEXT_WORDS = word_set("he she it they this these that those its his her their we i")
+_CONTEXT_WORDS = word_set("he she it they this these that those its his her their we i our us")
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us|I|me|my)\b")
 _LOWER_FIRST = word_set(
     "the a an in on at since but and after before during while with from for as by last this "
-    "that these those there it its"
+    "that these those there it its if when once although though because under over"
 )
 
 
 def attributed_sentence(quote: str, publisher: str, context: str = "") -> str | None:
     """``According to <publisher>, <quote as a sentence>`` — or None when the quote cannot stand
-    as one (direct speech, a pronoun needing the sentence before, no full stop). The quote's
+    as one (direct speech, a pronoun needing the sentence before, the writer's "we", no full
+    stop). The quote's
     first word loses its capital when it is a common word (a glue word, or written in lower
     case elsewhere in ``context``, the article)."""
     text = " ".join(quote.split())
     if _QUOTATION.search(text) or not text.endswith((".", "!", "?")):
+        return None
+    if _FIRST_PERSON.search(text):  # "we learned": the writer's voice, not the publisher's claim
         return None
     text = re.sub(r"^(?:And|But|So|Yet|Also),?\s+", "", text)
     first = re.match(r"[\w’'-]+", text)
@@ -267,12 +271,12 @@ def code_bottom_line(
     the claim checker finds it supported by that quote; its markers are the checker's quote
     and the other sources' supporting quotes."""
     out: list[tuple[str, list[int]]] = []
+    context = " ".join(a.text for a in pool.articles.values())
     for marker, publisher, support in items:
         if len(out) >= sentences:
             break
         citation = pool.citations[marker]
-        article = pool.articles[citation.article_id]
-        sentence = attributed_sentence(citation.quote, publisher, article.text)
+        sentence = attributed_sentence(citation.quote, publisher, context)
         if sentence is None:
             continue
         result = checker.check(sentence, pool.passages([marker]))

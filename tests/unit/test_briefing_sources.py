@@ -436,3 +436,10 @@ def test_one_actor_under_two_names_is_still_one_actor() -> None:
     assert is_disagreement(
         FIGURE, "Officials said 12 incidents were counted.", "The count was 40 incidents."
     )
+
+
+def test_the_writers_own_voice_is_not_attributed_to_the_publisher() -> None:
+    assert attributed_sentence("In our last roundup, we learned how it went.", "AFP") is None
+    assert attributed_sentence("If the court agrees, Google wins the case.", "AFP") == (
+        "According to AFP, if the court agrees, Google wins the case."
+    )
