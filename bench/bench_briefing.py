@@ -133,8 +133,13 @@ def to_markdown(results: list[dict], command: str, threads: int | None) -> str:
         lines += [
             f"## {r['name']}: “{r['topic']}”",
             "",
-            f"{r['articles']} articles / {r['chunks']} passages ingested in {r['ingest_s']:.1f} s; "
-            f"model load {r['load_s']:.1f} s.",
+            (
+                f"{r['articles']} articles / {r['chunks']} passages ingested in "
+                f"{r['ingest_s']:.1f} s; "
+                if r["chunks"]
+                else f"{r['articles']} articles in a kept store (--home, no ingest); "
+            )
+            + f"model load {r['load_s']:.1f} s.",
             "",
             "| run | total | gather | timeline | select | summary | check | pdf | md | pages "
             "| quotes (pdf) | sources | corroborated | disagreements | bottom line |",
