@@ -443,3 +443,69 @@ def test_the_writers_own_voice_is_not_attributed_to_the_publisher() -> None:
     assert attributed_sentence("If the court agrees, Google wins the case.", "AFP") == (
         "According to AFP, if the court agrees, Google wins the case."
     )
+
+
+# ---- a capable model over real HTTP drafts the seed briefing ---------------------------------
+
+
+@pytest.mark.slow
+def test_an_openai_compatible_server_drafts_and_every_sentence_is_checked(seeded_settings) -> None:  # type: ignore[no-untyped-def]
+    import re
+
+    from bot.briefing import generate_briefing
+    from bot.briefing.model import MARKER, split_marked_sentences
+    from bot.llm import make_chat_model
+    from bot.service import Briefbot
+    from tests.fakes import scripted_openai_server
+    from tests.helpers import check_briefing_quotes
+
+    def reply(prompt: str) -> str:
+        """A faithful sentence on the first development, a fabricated one, and for each
+        development a shortened restatement of its quote."""
+        quotes = dict(re.findall(r"^\[(\d+)\] \([^)]*\) (.*)$", prompt, re.MULTILINE))
+        developments = re.findall(r"\[(\d+)\]", prompt.split("Development quotes:")[1])
+
+        def gist(n: str) -> str:
+            """The quote's longer words (negations and figures kept): a terse restatement."""
+            words = re.findall(r"[\w’'-]+", quotes[n])
+            kept = [w for w in words if len(w) > 3 or w.lower() in ("not", "no") or w.isdigit()]
+            return "In short, " + " ".join(kept[:12])
+
+        first = developments[0]
+        lines = [f"[{n}] {gist(n)} [{n}]." for n in developments]
+        return (
+            f"BOTTOM LINE: {gist(first)} [{first}]. Kim Jong Un visited Paris in 1999 [{first}].\n"
+            "DEVELOPMENTS:\n" + "\n".join(lines)
+        )
+
+    with scripted_openai_server(reply) as (url, calls):
+        settings = seeded_settings.model_copy(
+            update={"llm": "openai-compatible", "llm_base_url": url, "llm_model": "scripted"}
+        )
+        bot = Briefbot(settings=settings, llm=make_chat_model(settings))
+        assert is_capable(bot.llm)
+        briefing = generate_briefing(bot, "North Korea–US relations")
+    assert len(calls) == 1 and "DEVELOPMENTS" in calls[0]
+    assert "Paris" not in briefing.bottom_line and "1999" not in briefing.bottom_line
+    assert briefing.bottom_line_origin == "model", (briefing.notes, calls[0][-1500:])
+    assert any("replaced by a code-built one" in n for n in briefing.notes), briefing.notes
+    drafted = [d for d in briefing.developments if d.text]
+    assert drafted, briefing.notes  # model sentences that pass are kept
+    checker = ClaimChecker(bot.sentence_embeddings, settings.claims)
+
+    def passages(markers: list[int]) -> list[ScoredChunk]:
+        out = []
+        for m in markers:
+            c = briefing.citation(m)
+            art = bot.store.get_article(c.article_id)
+            out.append(
+                ScoredChunk(Chunk(f"q{m}", c.article_id, m, c.start, c.end, c.quote), 1, art)
+            )
+        return out
+
+    for sentence in split_marked_sentences(briefing.bottom_line):
+        markers = [int(m) for m in MARKER.findall(sentence)]
+        assert checker.check(MARKER.sub("", sentence).strip(), passages(markers)).supported
+    for d in drafted:
+        assert checker.check(d.text, passages(list(d.markers))).supported
+    check_briefing_quotes(bot, briefing)
