@@ -173,7 +173,11 @@ def generate_briefing(
 
     # 4. Writing summary
     stage(STAGES[3])
-    best = sorted(developments, key=lambda d: (-d.corroboration, _LEVELS[d.confidence], d.rank))
+    # most independent sources, then confidence, then not state-affiliated, then relevance
+    best = sorted(
+        developments,
+        key=lambda d: (-d.corroboration, _LEVELS[d.confidence], _state(pool, d.marker), d.rank),
+    )
     items = [(d.marker, _publisher(pool, d.marker), d.support) for d in best]
     code_built = code_bottom_line(items, pool, checker, limits.bottom_line)
     bottom_line, origin = "", "code"
@@ -226,6 +230,11 @@ _LEVELS = {"high": 0, "moderate": 1, "low": 2}
 def _key(pool: CitationPool, marker: int) -> tuple[str, int]:
     c = pool.citations[marker]
     return (c.article_id, c.start)
+
+
+def _state(pool: CitationPool, marker: int) -> bool:
+    article = pool.articles[pool.citations[marker].article_id]
+    return match_outlet(article.source, article.url) is not None
 
 
 def _publisher(pool: CitationPool, marker: int) -> str:

@@ -268,16 +268,17 @@ def code_bottom_line(
 ) -> list[tuple[str, list[int]]]:
     """Up to ``sentences`` sentences built by code from (marker, publisher, supporting markers)
     items, best-corroborated first: :func:`attributed_sentence` of each quote, kept only when
-    the claim checker finds it supported by that quote; its markers are the checker's quote
-    and the other sources' supporting quotes."""
+    the claim checker finds it supported by that quote and it does not repeat a quote already
+    used; its markers are the checker's quote and the other sources' supporting quotes."""
     out: list[tuple[str, list[int]]] = []
     context = " ".join(a.text for a in pool.articles.values())
+    said: list[str] = []
     for marker, publisher, support in items:
         if len(out) >= sentences:
             break
         citation = pool.citations[marker]
         sentence = attributed_sentence(citation.quote, publisher, context)
-        if sentence is None:
+        if sentence is None or any(_same_news(citation.quote, q) for q in said):
             continue
         result = checker.check(sentence, pool.passages([marker]))
         if not result.supported:
@@ -287,7 +288,15 @@ def code_bottom_line(
             pool.add_span(pool.articles[c.article_id], c.start, c.end) for c in result.citations
         ]
         out.append((sentence, list(dict.fromkeys([*found, *support]))))
+        said.append(citation.quote)
     return out
+
+
+def _same_news(a: str, b: str, share: float = 0.6) -> bool:
+    """Two quotes telling the same thing (most content words of the shorter one in the other):
+    the bottom line says it once."""
+    sa, sb = claim_stems(a), claim_stems(b)
+    return bool(sa and sb) and len(sa & sb) >= share * min(len(sa), len(sb))
 
 
 def _copies(sentence: str, quotes: Sequence[str]) -> bool:

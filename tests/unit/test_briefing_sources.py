@@ -509,3 +509,16 @@ def test_an_openai_compatible_server_drafts_and_every_sentence_is_checked(seeded
     for d in drafted:
         assert checker.check(d.text, passages(list(d.markers))).supported
     check_briefing_quotes(bot, briefing)
+
+
+def test_the_bottom_line_says_the_same_news_once() -> None:
+    again = "In March the Ministry of Tests campaign counted 12 incidents, the ministry said again."
+    a = article("a", "Daily Planet", [PLANET, *FILLER])
+    b = article("b", "Evening Courier", [again, VISITS])
+    pool, (m1, m2, m3) = _pool_with((a, PLANET), (b, again), (b, VISITS))
+    built = code_bottom_line(
+        [(m1, "Daily Planet", ()), (m2, "Evening Courier", ()), (m3, "Evening Courier", ())],
+        pool,
+        ClaimChecker(),
+    )
+    assert [markers for _, markers in built] == [[m1], [m3]]
