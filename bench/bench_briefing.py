@@ -3,8 +3,12 @@ sample; plus PDF fitting and Markdown export. Writes ``docs/bench/briefing.md``.
 
     .venv/bin/python bench/bench_briefing.py                # seeds + multihop, 3 runs each
     .venv/bin/python bench/bench_briefing.py --corpus seeds --runs 1 --no-write
+    .venv/bin/python bench/bench_briefing.py --corpus multihop --runs 2 --home /tmp/bb-multihop
 
-Each corpus is ingested into a fresh temporary store. Run 1 is cold (BM25 index build, first
+``--home DIR`` keeps the store in DIR (one collection per corpus) and ingests only when it is
+empty, so repeated runs skip the ingest.
+
+Each corpus is ingested into a fresh temporary store (or the ``--home`` one). Run 1 is cold (BM25 index build, first
 embedding calls); the table reports every run. The model's bottom line is timed separately
 ("summary"); ``--threads`` sets ``BRIEFBOT_LLM_THREADS`` for the embedded model.
 """
@@ -34,7 +38,9 @@ CORPORA = {
 STAGES = ("gather", "timeline", "select", "summary", "check")
 
 
-def run_corpus(name: str, runs: int, threads: int | None, use_model: bool) -> dict:
+def run_corpus(
+    name: str, runs: int, threads: int | None, use_model: bool, home: Path | None = None
+) -> dict:
     from bot.briefing import generate_briefing
     from bot.export import export_briefing
     from bot.llm import make_chat_model
@@ -46,10 +52,15 @@ def run_corpus(name: str, runs: int, threads: int | None, use_model: bool) -> di
     path, topic = CORPORA[name]
     if not path.exists():
         raise SystemExit(f"{path} is missing")
-    home = Path(tempfile.mkdtemp(prefix=f"bench-brief-{name}-"))
+    home = home or Path(tempfile.mkdtemp(prefix=f"bench-brief-{name}-"))
     settings = Settings(home=home, collection=name, llm="embedded", llm_threads=threads)
+    store = ArticleStore(settings.store_config())
     t0 = time.perf_counter()
-    report = ingest([str(path)], ArticleStore(settings.store_config()))
+    if store.article_count() == 0:
+        report = ingest([str(path)], store)
+        articles, chunks = report.added, report.chunks
+    else:  # a kept store (--home): no ingest
+        articles, chunks = store.article_count(), 0
     ingest_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     llm = make_chat_model(settings) if use_model else None
@@ -78,14 +89,17 @@ def run_corpus(name: str, runs: int, threads: int | None, use_model: bool) -> di
                 "quotes_pdf": len(pdf.citations),
                 "sources": briefing.source_count,
                 "origin": briefing.bottom_line_origin,
+                "corroborated": sum(d.corroboration > 1 for d in briefing.developments),
+                "developments": len(briefing.developments),
+                "disagreements": len(briefing.disagreements),
             }
         )
         print(f"{name} run {n + 1}: {rows[-1]}", file=sys.stderr)
     return {
         "name": name,
         "topic": topic,
-        "articles": report.added,
-        "chunks": report.chunks,
+        "articles": articles,
+        "chunks": chunks,
         "ingest_s": ingest_s,
         "load_s": load_s,
         "rows": rows,
@@ -108,8 +122,10 @@ def to_markdown(results: list[dict], command: str, threads: int | None) -> str:
         f"threads = {threads if threads else 'default (all cores)'}.",
         "",
         "Stages (seconds): **gather** = 5 retrieval queries + sentence embedding; **timeline** = "
-        "date extraction; **select** = disagreements, watch, positions, developments; "
-        "**summary** = the model's bottom line (and its check); **check** = re-verification and "
+        "date extraction; **select** = disagreements (claim checks of the top sentences "
+        "against every other independent source), watch, positions, developments and their "
+        "corroboration (claim checks against every other source); **summary** = the code-built "
+        "bottom line and the model's (each sentence checked); **check** = re-verification and "
         "renumbering. **pdf** = one-page fitting (renders + pypdf page counts); **md** = Markdown.",
         "",
     ]
@@ -117,18 +133,27 @@ def to_markdown(results: list[dict], command: str, threads: int | None) -> str:
         lines += [
             f"## {r['name']}: “{r['topic']}”",
             "",
-            f"{r['articles']} articles / {r['chunks']} passages ingested in {r['ingest_s']:.1f} s; "
-            f"model load {r['load_s']:.1f} s.",
+            (
+                f"{r['articles']} articles / {r['chunks']} passages ingested in "
+                f"{r['ingest_s']:.1f} s; "
+                if r["chunks"]
+                else f"{r['articles']} articles in a kept store (--home, no ingest); "
+            )
+            + f"model load {r['load_s']:.1f} s.",
             "",
-            "| run | total | gather | timeline | select | summary | check | pdf | md | pages | quotes (pdf) | sources | bottom line |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| run | total | gather | timeline | select | summary | check | pdf | md | pages "
+            "| quotes (pdf) | sources | corroborated | disagreements | bottom line |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+            "| --- |",
         ]
         for row in r["rows"]:
             lines.append(
                 f"| {row['run']} | {row['total']:.2f} | {row['gather']:.2f} | {row['timeline']:.3f} "
                 f"| {row['select']:.3f} | {row['summary']:.2f} | {row['check']:.3f} "
                 f"| {row['pdf']:.2f} | {row['md']:.3f} | {row['pages']} "
-                f"| {row['quotes']} ({row['quotes_pdf']}) | {row['sources']} | {row['origin']} |"
+                f"| {row['quotes']} ({row['quotes_pdf']}) | {row['sources']} "
+                f"| {row['corroborated']}/{row['developments']} | {row['disagreements']} "
+                f"| {row['origin']} |"
             )
         warm = r["rows"][1:] or r["rows"]
         lines += [
@@ -150,11 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "bench" / "briefing.md")
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument(
+        "--home", type=Path, default=None, help="keep the stores here (ingest once, reuse)"
+    )
+    parser.add_argument(
         "--append", action="store_true", help="add to --out instead of replacing it"
     )
     args = parser.parse_args(argv)
     names = ["seeds", "multihop"] if args.corpus == "both" else [args.corpus]
-    results = [run_corpus(n, args.runs, args.threads, not args.no_model) for n in names]
+    results = [run_corpus(n, args.runs, args.threads, not args.no_model, args.home) for n in names]
     command = ".venv/bin/python bench/bench_briefing.py " + shlex.join(
         sys.argv[1:] if argv is None else argv
     )

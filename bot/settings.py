@@ -151,7 +151,7 @@ class BriefingSettings(_Section):
     """Candidate sentences embedded per briefing (retrieved passages first, then the rest of
     the best articles)."""
     bottom_line: int = 3
-    """Quotes reserved for the bottom line."""
+    """Sentences in the bottom line (built from the best-corroborated developments)."""
     developments: int = 6
     """Items in Key developments."""
     positions: int = 5
@@ -160,12 +160,20 @@ class BriefingSettings(_Section):
     """Quotes per actor."""
     disagreements: int = 3
     """Pairs in Disagreements."""
+    disagreement_candidates: int = 24
+    """Best-ranked sentences checked against every other independent source for a
+    contradiction (each check reads only that source's passages sharing two content words)."""
+    passages_per_source: int = 8
+    """Retrieved passages of one independent source that corroboration and disagreement checks
+    read."""
     watch: int = 4
     """Items in What to watch."""
     per_article_per_section: int = 2
     """Items one article may contribute to one section."""
     model_max_tokens: int = 120
     """Tokens the model may write for the bottom line."""
+    draft_max_tokens: int = 500
+    """Tokens a capable model may write when it drafts the bottom line and developments."""
 
 
 class Settings(BaseSettings):

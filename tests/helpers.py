@@ -178,7 +178,7 @@ def check_briefing_quotes(bot: Briefbot, briefing: Briefing) -> None:
         assert verify_citation(c, article.text)
     used = set()
     for d in briefing.developments:
-        used.add(d.marker)
+        used.update(d.markers)
     for p in briefing.positions:
         used.update(p.markers)
     for d in briefing.disagreements:

@@ -17,7 +17,7 @@ from vectorstore.models import Article
 
 NO_DEVELOPMENTS = "The sources describe no dated developments on this topic."
 NO_POSITIONS = "The sources attribute no statements to named actors on this topic."
-NO_DISAGREEMENTS = "The sources do not contradict each other on this topic."
+NO_DISAGREEMENTS = "No direct contradiction between sources was found."
 NO_WATCH = "The sources name no upcoming events."
 NO_SOURCES = "No stored article covers this topic."
 
@@ -50,6 +50,25 @@ class Development:
     """The date resolved to ISO form where the text and article date allow (``YYYY[-MM[-DD]]``)."""
     rank: int = 0
     """Importance (0 = most relevant): what a shortened briefing keeps first."""
+    support: tuple[int, ...] = ()
+    """Markers of other independent sources' quotes that support it (``corroboration``)."""
+    sources: tuple[str, ...] = ()
+    """The independent sources that support it, its own first."""
+    confidence: str = "low"
+    """ICD 203 confidence level (``low``/``moderate``/``high``, ``corroboration.confidence``)."""
+    confidence_note: str = ""
+    """The confidence phrase shown ("moderate confidence: 2 independent sources")."""
+    text: str | None = None
+    """A model-written sentence that passed the claim checker; None: the quote is the text."""
+
+    @property
+    def corroboration(self) -> int:
+        """How many independent sources support it."""
+        return max(1, len(self.sources))
+
+    @property
+    def markers(self) -> tuple[int, ...]:
+        return (self.marker, *self.support)
 
 
 @dataclass(frozen=True)
@@ -63,16 +82,17 @@ class Position:
 
 @dataclass(frozen=True)
 class Disagreement:
-    """Two sources that conflict: a figure, a fact, or a framing, quoted side by side."""
+    """Two independent sources giving conflicting values for the same attribute of the same
+    thing (the claim checker found one ``contradicted`` by the other), quoted side by side."""
 
-    kind: str
-    """``figures`` (different numbers for the same thing) or ``framing`` (opposing wording)."""
-    subject: str
+    attribute: str
     """What they disagree about, in a few words taken from both sentences."""
     left: int
     right: int
+    kind: str = "figure"
+    """``figure``, ``date`` or ``yes or no`` (``disagreements.conflict_kind``)."""
     detail: str = ""
-    """e.g. "2017 vs six, 2006" for figures, or the opposing words for framing."""
+    """The conflicting values as each side gives them ("12 vs 40")."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +133,8 @@ class Briefing:
     sources: list[SourceEntry] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     bottom_line_origin: str = "extractive"
-    """``model`` when the model's prose passed the checks, else ``extractive`` (built by code)."""
+    """``model`` when model prose passed the checks, ``code`` when the bottom line is built by
+    code from the best-corroborated developments, ``extractive`` when only quotes remained."""
     generated_at: str = ""
     notes: list[str] = field(default_factory=list)
     """What the checks did (e.g. why the model's bottom line was rejected)."""
@@ -133,19 +154,77 @@ class Briefing:
     def date_span(self) -> tuple[str | None, str | None]:
         return self.earliest, self.latest
 
+    def quote_dict(self, marker: int) -> dict:
+        c = self.citation(marker)
+        return {
+            "marker": c.marker,
+            "quote": c.quote,
+            "article_id": c.article_id,
+            "start": c.start,
+            "end": c.end,
+        }
+
+    def source_name(self, marker: int) -> str:
+        for s in self.sources:
+            if marker in s.markers:
+                return s.publisher
+        return self.citation(marker).source or "Unknown publisher"
+
+    def bottom_line_sentences(self) -> list[str]:
+        """The bottom line's sentences, each ending with its ``[n]`` markers."""
+        return split_marked_sentences(self.bottom_line)
+
     def to_dict(self) -> dict:
+        """The whole briefing (``briefbot brief --json``): every section with its quotes."""
         return {
             "title": self.title,
             "topic": self.topic,
             "earliest": self.earliest,
             "latest": self.latest,
             "source_count": self.source_count,
-            "bottom_line": self.bottom_line,
+            "bottom_line": [
+                {
+                    "text": MARKER.sub("", sentence).strip(),
+                    "citations": [self.quote_dict(int(m)) for m in MARKER.findall(sentence)],
+                }
+                for sentence in self.bottom_line_sentences()
+            ],
             "bottom_line_origin": self.bottom_line_origin,
-            "developments": [dataclasses.asdict(d) for d in self.developments],
-            "positions": [dataclasses.asdict(p) for p in self.positions],
-            "disagreements": [dataclasses.asdict(d) for d in self.disagreements],
-            "watch": [dataclasses.asdict(w) for w in self.watch],
+            "developments": [
+                {
+                    "when": d.when,
+                    "date": d.date_iso,
+                    "text": d.text or self.citation(d.marker).quote,
+                    "text_origin": "model" if d.text else "quote",
+                    "citations": [self.quote_dict(m) for m in d.markers],
+                    "sources": list(d.sources),
+                    "corroboration": d.corroboration,
+                    "confidence": d.confidence,
+                    "confidence_note": d.confidence_note,
+                }
+                for d in self.developments
+            ],
+            "positions": [
+                {
+                    "actor": p.actor,
+                    "role": p.role,
+                    "quotes": [self.quote_dict(m) for m in p.markers],
+                }
+                for p in self.positions
+            ],
+            "disagreements": [
+                {
+                    "attribute": d.attribute,
+                    "kind": d.kind,
+                    "detail": d.detail,
+                    "sides": [
+                        {"source": self.source_name(m), **self.quote_dict(m)}
+                        for m in (d.left, d.right)
+                    ],
+                }
+                for d in self.disagreements
+            ],
+            "watch": [{"cue": w.cue, **self.quote_dict(w.marker)} for w in self.watch],
             "sources": [dataclasses.asdict(s) for s in self.sources],
             "citations": [c.to_dict() for c in self.citations],
             "generated_at": self.generated_at,
@@ -178,7 +257,7 @@ class Briefing:
 
         bottom = self.bottom_line
         if bottom_line_sentences is not None:
-            parts = _split_marked_sentences(bottom)
+            parts = split_marked_sentences(bottom)
             bottom = " ".join(parts[: max(1, bottom_line_sentences)])
         by_rank = sorted(self.developments, key=lambda d: d.rank)
         devs = take([d for d in by_rank if short(d.marker)], developments)
@@ -206,7 +285,8 @@ class Briefing:
         for m in MARKER.findall(bottom):
             see(int(m))
         for d in devs:
-            see(d.marker)
+            for m in d.markers:
+                see(m)
         for p in pos:
             for m in p.markers:
                 see(m)
@@ -232,7 +312,10 @@ class Briefing:
         return dataclasses.replace(
             self,
             bottom_line=MARKER.sub(lambda mo: f"[{rn(int(mo.group(1)))}]", bottom),
-            developments=[dataclasses.replace(d, marker=rn(d.marker)) for d in devs],
+            developments=[
+                dataclasses.replace(d, marker=rn(d.marker), support=tuple(rn(m) for m in d.support))
+                for d in devs
+            ],
             positions=[
                 dataclasses.replace(p, markers=tuple(rn(m) for m in p.markers)) for p in pos
             ],
@@ -260,7 +343,7 @@ def _renumbered(citation: Citation, marker: int, articles: dict[str, Article]) -
     return dataclasses.replace(citation, marker=marker)
 
 
-def _split_marked_sentences(text: str) -> list[str]:
+def split_marked_sentences(text: str) -> list[str]:
     """Bottom-line sentences: each ends after its closing marker(s)."""
     text = text.strip()
     parts: list[str] = []

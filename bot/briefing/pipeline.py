@@ -1,5 +1,5 @@
-"""One-page policy briefings: code gathers, dates, attributes and pairs verbatim quotes; the model
-only writes the bottom line's prose, and that prose is checked against the quotes it cites.
+"""One-page policy briefings: code gathers, dates, attributes and checks verbatim quotes; a model
+may only write prose that the claim checker then finds supported by the quotes it cites.
 
 Stages (reported through ``progress``):
 
@@ -11,22 +11,25 @@ Stages (reported through ``progress``):
 2. **Building timeline** — dates found in sentences (``bot.text.dates``), resolved against the
    article's publication date where it has one; each article's lead sentence dated by
    publication when it names no date itself.
-3. **Selecting quotes** — disagreements between different publishers (differing figures on the
-   same subject, or opposing framing words), the bottom line's reserved top quotes, actors'
-   positions from attribution patterns (``bot.text.speech``), forward-looking sentences for
-   "what to watch", and dated developments. A sentence is used in one section only.
-4. **Writing summary** — the model gets the reserved quotes, numbered, and writes 2–3 sentences
-   with ``[n]`` markers. Every sentence must carry valid markers, contain no name, number or
-   quotation absent from the quotes it cites, and be supported by the reserved quotes according
-   to the claim checker (``bot.claims.check``), whose quotes become its markers; a sentence that
-   fails is replaced by a reserved quote, and when none passes the bottom line is the quotes
-   themselves (extractive). ``Briefing.notes`` says why.
+3. **Selecting quotes** — the passages are grouped by independent source
+   (``publishers.IndependentSources``: one publisher's articles and syndicated copies count
+   once). Disagreements: a top sentence the claim checker finds ``contradicted`` by another
+   independent source (``disagreements``). Then what to watch, actors' positions and dated
+   developments; each development is checked against every other source for corroboration
+   and gets an ICD 203 confidence (``corroboration``). A sentence is used in one section only.
+4. **Writing summary** — the bottom line is built by code from the best-corroborated
+   developments ("According to <publisher>, <sentence>", kept only when the checker supports
+   it). A capable model (``drafting.is_capable``) drafts the bottom line and the developments'
+   sentences; the embedded model only the bottom line. Each model sentence must pass the
+   claim checker against the quotes it cites, else the code-built one takes its place.
+   ``Briefing.notes`` says what was replaced and why.
 5. **Checking quotes** — every citation is re-verified (``article.text[start:end] == quote``);
    an item whose quote fails is dropped. Markers are renumbered 1..N in reading order.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections import defaultdict
@@ -36,11 +39,15 @@ from typing import TYPE_CHECKING
 
 from bot.briefing.candidates import (
     CitationPool,
+    Sentence,
     candidate_sentences,
     gather_passages,
     sentence_date,
 )
+from bot.briefing.corroboration import corroborate
 from bot.briefing.disagreements import select_disagreements
+from bot.briefing.drafting import draft_sections, is_capable
+from bot.briefing.evidence import Evidence
 from bot.briefing.media import match_outlet
 from bot.briefing.model import (
     MARKER,
@@ -51,15 +58,20 @@ from bot.briefing.model import (
     SourceEntry,
     WatchItem,
 )
-from bot.briefing.publishers import publisher_name
+from bot.briefing.publishers import publisher_name, url_host
 from bot.briefing.sections import (
-    select_bottom_line_quotes,
     select_developments,
     select_positions,
     select_watch,
 )
-from bot.briefing.summary import extractive_bottom_line, write_bottom_line
+from bot.briefing.summary import (
+    code_bottom_line,
+    extractive_bottom_line,
+    join_sentences,
+    write_bottom_line,
+)
 from bot.claims import verify_citation
+from bot.claims.checker import ClaimChecker
 from bot.settings import BriefingSettings
 from bot.types import SearchFilters
 
@@ -141,26 +153,57 @@ def generate_briefing(
         for s in sentences
         if s.relevance >= limits.min_position_relevance and s.article.id in on_topic
     ]
-    disagreements = select_disagreements(relevant, limits, pool, used)
+    evidence = Evidence(passages, limits.passages_per_source)
+    checker = ClaimChecker(bot.sentence_embeddings, bot.settings.claims)
+    disagreements = select_disagreements(relevant, evidence, checker, limits, pool, used)
     watch = select_watch(relevant, dated, limits, pool, used)
-    reserved = select_bottom_line_quotes(relevant, limits, used)
     positions = select_positions(attributable, limits, pool, used)
-    developments = select_developments(relevant, dated, limits, pool, used)
+    # twice as many candidates as shown, corroborated, the better-corroborated kept
+    wide = limits.model_copy(update={"developments": 2 * limits.developments})
+    considered = set(used)
+    candidates = select_developments(relevant, dated, wide, pool, considered)
+    candidates = [_corroborated(d, evidence, checker, pool) for d in candidates]
+    kept = sorted(candidates, key=lambda d: (-min(d.corroboration, 3), d.rank))
+    developments = sorted(
+        (dataclasses.replace(d, rank=n) for n, d in enumerate(kept[: limits.developments])),
+        key=lambda d: d.sort_key,
+    )
+    used.update(_key(pool, d.marker) for d in developments)
     lap("select")
 
     # 4. Writing summary
     stage(STAGES[3])
-    bottom_markers = [pool.add(s) for s in reserved]
-    bottom_line, origin = "", "extractive"
-    if use_model and reserved:
-        bottom_line, reasons = write_bottom_line(bot, topic, pool, bottom_markers, limits)
+    # most independent sources, then confidence, then not state-affiliated, then relevance
+    best = sorted(
+        developments,
+        key=lambda d: (-d.corroboration, _LEVELS[d.confidence], _state(pool, d.marker), d.rank),
+    )
+    items = [(d.marker, _publisher(pool, d.marker), d.support) for d in best]
+    code_built = code_bottom_line(items, pool, checker, limits.bottom_line)
+    bottom_line, origin = "", "code"
+    if use_model and bot.llm is not None and best:
+        if is_capable(bot.llm):
+            draft = draft_sections(bot, topic, pool, developments, limits, checker, code_built)
+            developments, bottom_line = draft.developments, draft.bottom_line
+            notes += draft.notes
+        else:
+            reserved = [d.marker for d in best[: limits.bottom_line]]
+            bottom_line, reasons = write_bottom_line(
+                bot, topic, pool, reserved, limits, checker, code_built
+            )
+            if bottom_line:
+                notes += reasons
+            else:
+                notes.append(
+                    f"model bottom line rejected: {reasons[0]}; code-built bottom line used"
+                )
         if bottom_line:
             origin = "model"
-            notes += reasons
-        else:
-            notes.append(f"model bottom line rejected: {reasons[0]}; extractive bottom line used")
+    if not bottom_line and code_built:
+        bottom_line = join_sentences(code_built)
     if not bottom_line:
-        bottom_line = extractive_bottom_line(pool, bottom_markers)
+        bottom_line = extractive_bottom_line(pool, [d.marker for d in best[: limits.bottom_line]])
+        origin = "extractive"
     lap("summary")
 
     # 5. Checking quotes
@@ -179,6 +222,42 @@ def generate_briefing(
     lap("check")
     briefing.timings = timings
     return briefing
+
+
+_LEVELS = {"high": 0, "moderate": 1, "low": 2}
+
+
+def _key(pool: CitationPool, marker: int) -> tuple[str, int]:
+    c = pool.citations[marker]
+    return (c.article_id, c.start)
+
+
+def _state(pool: CitationPool, marker: int) -> bool:
+    article = pool.articles[pool.citations[marker].article_id]
+    return match_outlet(article.source, article.url) is not None
+
+
+def _publisher(pool: CitationPool, marker: int) -> str:
+    """Who a code-built sentence names as its source: the publisher, or "a report"."""
+    article = pool.articles[pool.citations[marker].article_id]
+    return publisher_name(article) if article.source or url_host(article.url) else "a report"
+
+
+def _corroborated(
+    d: Development, evidence: Evidence, checker: ClaimChecker, pool: CitationPool
+) -> Development:
+    """The development with its supporting sources, their quotes and its confidence."""
+    c = pool.citations[d.marker]
+    found = corroborate(
+        Sentence(pool.articles[c.article_id], c.start, c.end, 0.0, 0), evidence, checker, pool
+    )
+    return dataclasses.replace(
+        d,
+        support=found.support,
+        sources=found.sources,
+        confidence=found.level,
+        confidence_note=found.phrase,
+    )
 
 
 def _assemble(
@@ -200,7 +279,11 @@ def _assemble(
     bad = set(pool.citations) - good
     if bad:
         notes.append(f"{len(bad)} quote(s) failed verification and were left out")
-    developments = [d for d in developments if d.marker in good]
+    developments = [
+        dataclasses.replace(d, support=tuple(m for m in d.support if m in good))
+        for d in developments
+        if d.marker in good
+    ]
     positions = [
         Position(p.actor, tuple(m for m in p.markers if m in good), p.role)
         for p in positions

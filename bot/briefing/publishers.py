@@ -1,11 +1,15 @@
-"""Who published an article: the name shown in a briefing, and the key that tells two publishers
-apart (disagreements are only between different publishers)."""
+"""Who published an article: the name shown in a briefing, the key that tells two publishers
+apart, and :class:`IndependentSources` — the one definition of an independent source
+(disagreements and corroboration both count sources through it)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlparse
 
+from vectorstore.config import StoreConfig
+from vectorstore.fingerprint import hamming
 from vectorstore.models import Article
 
 
@@ -34,3 +38,75 @@ def publisher_key(article: Article) -> str:
     if host:
         return "host:" + host
     return "article:" + article.id
+
+
+# ---- independent sources -----------------------------------------------------------------------
+
+NEAR_DUPLICATE_BITS = StoreConfig.__dataclass_fields__["near_duplicate_bits"].default
+"""SimHash distance at or under which two texts are copies of one story (the ingest's rule)."""
+
+
+class IndependentSources:
+    """THE definition of an independent source, used by disagreements and corroboration alike.
+
+    Two articles are the same source when they share a publisher (:func:`publisher_key`) or are
+    copies of one story: one was stored as the other's near duplicate, or their SimHashes
+    (``vectorstore.fingerprint``) differ by at most :data:`NEAR_DUPLICATE_BITS` bits — a wire
+    story syndicated under several mastheads counts once. The relation is closed transitively
+    (A copies B, B shares a publisher with C: one source). Everything else is independent.
+    """
+
+    def __init__(self, articles: Iterable[Article], max_bits: int = NEAR_DUPLICATE_BITS) -> None:
+        self.articles: dict[str, Article] = {a.id: a for a in articles}
+        parent = {a: a for a in self.articles}
+
+        def find(a: str) -> str:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        def join(a: str, b: str) -> None:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+        ids = sorted(self.articles)
+        by_publisher: dict[str, str] = {}
+        hashes: list[tuple[str, int]] = []
+        for article_id in ids:
+            article = self.articles[article_id]
+            key = publisher_key(article)
+            if key in by_publisher:
+                join(article_id, by_publisher[key])
+            by_publisher.setdefault(key, article_id)
+            if article.near_duplicate_of in self.articles:
+                join(article_id, article.near_duplicate_of)
+            if article.simhash:
+                try:
+                    value = int(article.simhash, 16)
+                except ValueError:
+                    continue
+                for other_id, other in hashes:
+                    if hamming(value, other) <= max_bits:
+                        join(article_id, other_id)
+                hashes.append((article_id, value))
+        self._source = {a: find(a) for a in ids}
+
+    def of(self, article_id: str) -> str:
+        """The source key of an article (the smallest article id of its source)."""
+        return self._source[article_id]
+
+    def same(self, a: str, b: str) -> bool:
+        return self.of(a) == self.of(b)
+
+    def source_keys(self) -> list[str]:
+        return sorted(set(self._source.values()))
+
+    def members(self, key: str) -> list[Article]:
+        return [self.articles[a] for a in sorted(self._source) if self._source[a] == key]
+
+    def name(self, key: str) -> str:
+        """The source as shown: its publishers' names, joined when copies carry several."""
+        names = dict.fromkeys(publisher_name(a) for a in self.members(key))
+        return " / ".join(names)

@@ -1,6 +1,6 @@
-"""The briefing's sections from ranked candidate sentences: the bottom line's quotes, actors'
-positions (attributed statements), what to watch (sentences that look ahead) and dated
-developments. A sentence is used in one section only (``used``)."""
+"""The briefing's sections from ranked candidate sentences: actors' positions (attributed
+statements), what to watch (sentences that look ahead) and dated developments. A sentence is
+used in one section only (``used``)."""
 
 from __future__ import annotations
 
@@ -13,27 +13,6 @@ from bot.briefing.model import Development, Position, WatchItem
 from bot.settings import BriefingSettings
 from bot.text.dates import DateMention, display_label, future_cue, parse_article_date, sort_key
 from bot.text.speech import actor_key, find_attributions, resolve_role
-
-
-def select_bottom_line_quotes(
-    sentences: Sequence[Sentence], limits: BriefingSettings, used: set[tuple[str, int]]
-) -> list[Sentence]:
-    """The top-ranked sentences for the bottom line, preferring distinct articles."""
-    chosen: list[Sentence] = []
-    for distinct in (True, False):
-        for s in sentences:
-            if len(chosen) >= limits.bottom_line:
-                break
-            if s.key in used or s in chosen:
-                continue
-            if distinct and any(c.article.id == s.article.id for c in chosen):
-                continue
-            if len(s.text) > 240:
-                continue
-            chosen.append(s)
-    chosen = chosen[: limits.bottom_line]
-    used.update(s.key for s in chosen)
-    return chosen
 
 
 def _attributed(s: Sentence) -> list[tuple[str, str | None, bool]]:

@@ -17,17 +17,16 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from bot.briefing.candidates import CitationPool
 from bot.briefing.model import MARKER, inline_quote
-from bot.claims import check, normalise_for_match, strip_unsupported_quotations
+from bot.claims import normalise_for_match, strip_unsupported_quotations
+from bot.claims.checker import ClaimChecker
 from bot.llm.prompts import SUMMARY_SYSTEM, SUMMARY_USER
-from bot.settings import BriefingSettings, ClaimSettings
+from bot.settings import BriefingSettings
 from bot.text.untrusted import neutralise
 from bot.text.words import CLAIM_STOPWORDS, claim_stem, claim_stems, names_and_numbers, word_set
 from bot.types import Citation
 from vectorstore.sentences import sentence_spans
 
 if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
-
     from bot.service import Briefbot
 
 log = logging.getLogger(__name__)
@@ -39,8 +38,12 @@ def write_bottom_line(
     pool: CitationPool,
     markers: Sequence[int],
     limits: BriefingSettings,
+    checker: ClaimChecker,
+    fallback: Sequence[tuple[str, list[int]]] = (),
 ) -> tuple[str, list[str]]:
-    """(checked prose, notes on the sentences replaced) or ("", [reason it was rejected])."""
+    """The model's bottom line from the quotes ``markers`` (a small model: the bottom line is
+    all it writes): (checked prose, notes on the sentences replaced by ``fallback``) or
+    ("", [reason it was rejected])."""
     lines = []
     for m in markers:
         c = pool.citations[m]
@@ -55,7 +58,7 @@ def write_bottom_line(
         log.warning("bottom line generation failed: %s", exc)
         return "", [f"model error ({type(exc).__name__})"]
     text = reply.content if isinstance(reply.content, str) else str(reply.content)
-    return checked_bottom_line(text, pool, markers, bot.sentence_embeddings, bot.settings.claims)
+    return checked_bottom_line(text, pool, markers, checker, fallback)
 
 
 _LABEL = re.compile(
@@ -152,56 +155,148 @@ def check_bottom_line(text: str, citations: dict[int, Citation]) -> tuple[str, s
     return " ".join(checked), ""
 
 
+def checked_model_sentence(
+    sentence: str,
+    pool: CitationPool,
+    markers: Sequence[int],
+    checker: ClaimChecker,
+) -> tuple[str, list[int], str]:
+    """(body, markers, "") when a model sentence stands — valid markers among ``markers``, short,
+    not a copied quote, and ``supported`` by the claim checker over those quotes, whose quotes
+    become its markers — else ("", [], why not)."""
+    citations = {m: pool.citations[m] for m in markers}
+    body, cited, reason = _read_sentence(sentence, citations, grounded=False)
+    if reason:
+        return "", [], reason
+    prefer = [list(markers).index(m) for m in cited]
+    result = checker.check(body, pool.passages(markers), prefer=prefer)
+    if not result.supported:
+        return "", [], f"{result.verdict.value}: {result.reason}"
+    found = [pool.add_span(pool.articles[c.article_id], c.start, c.end) for c in result.citations]
+    return body, found, ""
+
+
 def checked_bottom_line(
     text: str,
     pool: CitationPool,
     markers: Sequence[int],
-    embeddings: Embeddings | None = None,
-    claim_settings: ClaimSettings | None = None,
+    checker: ClaimChecker,
+    fallback: Sequence[tuple[str, list[int]]] = (),
 ) -> tuple[str, list[str]]:
-    """The model's bottom line with each sentence checked against the reserved quotes
-    (``markers``): kept when it has valid markers, is short, copies no quote, and the claim
-    checker finds it supported by the reserved quotes, with the checker's quotes as its
-    markers; otherwise replaced by a reserved quote no kept sentence cites. Returns (prose,
-    notes on replaced sentences), or ("", [reason]) when no model sentence stands."""
+    """The model's bottom line with each sentence checked (:func:`checked_model_sentence`);
+    a sentence that fails is replaced by the code-built sentence ``fallback`` holds for its
+    place (or the next one no kept sentence repeats). Returns (prose, notes on replaced
+    sentences), or ("", [reason]) when no model sentence stands."""
     sentences, reason = _model_sentences(text)
     if reason:
         return "", [reason]
-    citations = {m: pool.citations[m] for m in markers}
-    passages = pool.passages(markers)
     kept: list[tuple[str, list[int]] | None] = []
     reasons: list[str] = []
     for sentence in sentences:
-        # the checker tests names, numbers, quotations and the marker against the sources
-        body, cited, reason = _read_sentence(sentence, citations, grounded=False)
+        body, found, reason = checked_model_sentence(sentence, pool, markers, checker)
         if not reason:
-            prefer = [markers.index(m) for m in cited]
-            result = check(
-                body, passages, embeddings=embeddings, prefer=prefer, thresholds=claim_settings
-            )
-            if result.supported:
-                found = [
-                    pool.add_span(pool.articles[c.article_id], c.start, c.end)
-                    for c in result.citations
-                ]
-                kept.append((body, found))
-                continue
-            reason = f"{result.verdict.value}: {result.reason}"
+            kept.append((body, found))
+            continue
         log.info("bottom line sentence replaced (%s): %r", reason, sentence)
         reasons.append(reason)
         kept.append(None)
     if all(k is None for k in kept):
         return "", reasons[:1]
-    used = {m for k in kept if k is not None for m in k[1]}
-    spare = [m for m in markers if m not in used]
+    return join_sentences(_fill(kept, fallback)), [
+        f"model sentence replaced by a code-built one: {r}" for r in reasons
+    ]
+
+
+def _fill(
+    kept: Sequence[tuple[str, list[int]] | None], fallback: Sequence[tuple[str, list[int]]]
+) -> list[tuple[str, list[int]]]:
+    """Model sentences where they stood, code-built ones (not already cited) in the gaps."""
+    cited = {m for k in kept if k is not None for m in k[1]}
+    spare = [f for f in fallback if not set(f[1]) & cited]
     out = []
     for item in kept:
         if item is not None:
-            out.append(_with_markers(*item))
+            out.append(item)
         elif spare:
-            m = spare.pop(0)
-            out.append(f"{inline_quote(pool.citations[m].quote)} [{m}]")
-    return " ".join(out), [f"model sentence replaced by a quote: {r}" for r in reasons]
+            out.append(spare.pop(0))
+    return out
+
+
+def join_sentences(sentences: Sequence[tuple[str, Sequence[int]]]) -> str:
+    return " ".join(_with_markers(body, markers) for body, markers in sentences)
+
+
+# ---- the bottom line built by code ----------------------------------------------------------
+
+_CONTEXT_WORDS = word_set("he she it they this these that those its his her their we i our us")
+_FIRST_PERSON = re.compile(r"\b(?:we|our|us|I|me|my)\b")
+_LOWER_FIRST = word_set(
+    "the a an in on at since but and after before during while with from for as by last this "
+    "that these those there it its if when once although though because under over"
+)
+
+
+def attributed_sentence(quote: str, publisher: str, context: str = "") -> str | None:
+    """``According to <publisher>, <quote as a sentence>`` — or None when the quote cannot stand
+    as one (direct speech, a pronoun needing the sentence before, the writer's "we", no full
+    stop). The quote's
+    first word loses its capital when it is a common word (a glue word, or written in lower
+    case elsewhere in ``context``, the article)."""
+    text = " ".join(quote.split())
+    if _QUOTATION.search(text) or not text.endswith((".", "!", "?")):
+        return None
+    if _FIRST_PERSON.search(text):  # "we learned": the writer's voice, not the publisher's claim
+        return None
+    text = re.sub(r"^(?:And|But|So|Yet|Also),?\s+", "", text)
+    first = re.match(r"[\w’'-]+", text)
+    if first is None or first.group().casefold() in _CONTEXT_WORDS:
+        return None
+    word = first.group()
+    if word.casefold() in _LOWER_FIRST or re.search(rf"\b{re.escape(word.lower())}\b", context):
+        text = text[0].lower() + text[1:]
+    return f"According to {publisher}, {text}"
+
+
+_QUOTATION = re.compile('[“”"«»„]')
+
+
+def code_bottom_line(
+    items: Sequence[tuple[int, str, Sequence[int]]],
+    pool: CitationPool,
+    checker: ClaimChecker,
+    sentences: int = 3,
+) -> list[tuple[str, list[int]]]:
+    """Up to ``sentences`` sentences built by code from (marker, publisher, supporting markers)
+    items, best-corroborated first: :func:`attributed_sentence` of each quote, kept only when
+    the claim checker finds it supported by that quote and it does not repeat a quote already
+    used; its markers are the checker's quote and the other sources' supporting quotes."""
+    out: list[tuple[str, list[int]]] = []
+    context = " ".join(a.text for a in pool.articles.values())
+    said: list[str] = []
+    for marker, publisher, support in items:
+        if len(out) >= sentences:
+            break
+        citation = pool.citations[marker]
+        sentence = attributed_sentence(citation.quote, publisher, context)
+        if sentence is None or any(_same_news(citation.quote, q) for q in said):
+            continue
+        result = checker.check(sentence, pool.passages([marker]))
+        if not result.supported:
+            log.info("code-built sentence failed the check (%s): %r", result.reason, sentence)
+            continue
+        found = [
+            pool.add_span(pool.articles[c.article_id], c.start, c.end) for c in result.citations
+        ]
+        out.append((sentence, list(dict.fromkeys([*found, *support]))))
+        said.append(citation.quote)
+    return out
+
+
+def _same_news(a: str, b: str, share: float = 0.6) -> bool:
+    """Two quotes telling the same thing (most content words of the shorter one in the other):
+    the bottom line says it once."""
+    sa, sb = claim_stems(a), claim_stems(b)
+    return bool(sa and sb) and len(sa & sb) >= share * min(len(sa), len(sb))
 
 
 def _copies(sentence: str, quotes: Sequence[str]) -> bool:

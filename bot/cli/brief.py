@@ -1,5 +1,7 @@
 """``briefbot brief "TOPIC" --out FILE.pdf|FILE.md|FILE.docx``: a one-page briefing with verified
-quotes."""
+quotes; ``--json`` prints the whole briefing (``Briefing.to_dict``: bottom line sentences with
+their citations, developments with corroboration and confidence, positions, disagreements,
+what to watch, sources) and, with ``--out``, the file written."""
 
 from __future__ import annotations
 
@@ -31,12 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_filter_arguments(p)
     p.add_argument(
         "--out",
-        required=True,
         type=Path,
-        help="output file: .pdf (one page), .md (Markdown) or .docx (Word)",
+        help="output file: .pdf (one page), .md (Markdown) or .docx (Word); optional with --json",
     )
     p.add_argument(
-        "--json", action="store_true", help="print {path, pages, citations} as JSON on stdout"
+        "--json",
+        action="store_true",
+        help="print the whole briefing as JSON on stdout (with the file's path, pages and "
+        "citations as numbered in it when --out is given)",
     )
     p.add_argument(
         "--no-model",
@@ -68,8 +72,10 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from bot.export import export_briefing
     from bot.service import Briefbot
 
-    out: Path = args.out
-    if out.suffix.lower() not in (".pdf", ".md", ".markdown", ".docx"):
+    out: Path | None = args.out
+    if out is None and not args.json:
+        raise CliError("give --out FILE.pdf|.md|.docx, or --json to print the briefing")
+    if out is not None and out.suffix.lower() not in (".pdf", ".md", ".markdown", ".docx"):
         raise CliError(f"--out must end in .pdf, .md or .docx, got {out.name!r}")
     if not args.topic.strip():
         raise CliError("the topic is empty")
@@ -86,19 +92,22 @@ def cmd_brief(args: argparse.Namespace) -> int:
                 progress=progress,
                 use_model=not args.no_model,
             )
-            progress("Writing file")
-            result = export_briefing(briefing, out)
+            result = None
+            if out is not None:
+                progress("Writing file")
+                result = export_briefing(briefing, out)
     except OSError as exc:
         raise CliError(f"cannot write {out}: {exc.strerror or exc}") from None
     if args.json:
-        print_json(
-            {
+        data = briefing.to_dict()
+        if result is not None:
+            data["file"] = {
                 "path": str(result.path),
                 "pages": result.pages,
                 "citations": [c.to_dict() for c in result.citations],
             }
-        )
-    else:
+        print_json(data)
+    elif result is not None:
         pages = (
             f"{result.pages} page{'s' if result.pages != 1 else ''}, "
             if result.pages is not None

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from bot.briefing.model import Briefing, SourceEntry
+from bot.briefing.corroboration import confidence_scale
+from bot.briefing.model import Briefing, Development, Disagreement, SourceEntry
 from bot.types import Citation
 
 SECTION_HEADINGS = (
@@ -35,6 +36,8 @@ EXTRACTIVE_NOTE = (
     "Quoted from the top-ranked sources (no model-written summary passed the quote check)."
 )
 NO_DATE = "date not given"
+CONFIDENCE_SCALE = confidence_scale()
+"""One line stating the confidence scale (ICD 203 levels and the rule behind them)."""
 
 
 @dataclass
@@ -98,3 +101,14 @@ def reference_fields(briefing: Briefing, marker: int) -> tuple[str, str, str]:
     who = source_label(src) if src else (citation.source or "Unknown publisher")
     date = citation.published_at[:10] if citation.published_at else NO_DATE
     return who, citation.title, date
+
+
+def corroboration_text(d: Development) -> str:
+    """e.g. "moderate confidence: 2 independent sources, 1 state-affiliated (AFP; RT)"."""
+    note = d.confidence_note or f"{d.confidence} confidence"
+    return f"{note} ({'; '.join(d.sources)})" if d.sources else note
+
+
+def disagreement_label(d: Disagreement) -> str:
+    """What the sides disagree on: "(figure: 12 vs 40)", "(yes or no)"."""
+    return f"({d.kind}: {d.detail})" if d.detail else f"({d.kind})"

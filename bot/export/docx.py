@@ -32,6 +32,7 @@ from bot.briefing.model import (
     inline_quote,
 )
 from bot.export.common import (
+    CONFIDENCE_SCALE,
     EXTRACTIVE_NOTE,
     NO_DATE,
     REFERENCES_HEADING,
@@ -39,7 +40,9 @@ from bot.export.common import (
     STATE_LABEL,
     VERBATIM_NOTE,
     ExportResult,
+    corroboration_text,
     date_span_text,
+    disagreement_label,
     display_text,
     reference_fields,
     source_label,
@@ -119,7 +122,7 @@ class _Writer:
             self.run(self.para(), b.bottom_line)
         else:
             self.empty(NO_SOURCES)
-        if b.bottom_line_origin != "model" and b.citations:
+        if b.bottom_line_origin == "extractive" and b.citations:
             self.run(self.para(), EXTRACTIVE_NOTE, italic=True)
 
     def developments(self) -> None:
@@ -129,7 +132,14 @@ class _Writer:
             p = self.item()
             self.run(p, d.when, bold=True)
             self.run(p, ": ")
-            self.quote(p, d.marker)
+            if d.text:
+                self.run(p, f"{d.text} [{d.marker}]")
+            else:
+                self.quote(p, d.marker)
+            self.run(p, f" — {corroboration_text(d)}", italic=True)
+            if d.support:
+                self.run(p, " " + " ".join(f"[{m}]" for m in d.support))
+        self.run(self.para(), CONFIDENCE_SCALE, italic=True)
 
     def positions(self) -> None:
         if not self.b.positions:
@@ -151,8 +161,8 @@ class _Writer:
             return self.empty(NO_DISAGREEMENTS)
         for d in b.disagreements:
             p = self.para()
-            self.run(p, d.subject, bold=True)
-            self.run(p, f" ({display_text(d.kind)}: {display_text(d.detail)})", italic=True)
+            self.run(p, d.attribute, bold=True)
+            self.run(p, f" {disagreement_label(d)}", italic=True)
             table = self.doc.add_table(rows=1, cols=2)
             table.style = "Table Grid"
             for cell, marker in zip(table.rows[0].cells, (d.left, d.right), strict=True):

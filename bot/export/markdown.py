@@ -19,12 +19,15 @@ from bot.briefing.model import (
     inline_quote,
 )
 from bot.export.common import (
+    CONFIDENCE_SCALE,
     EXTRACTIVE_NOTE,
     NO_DATE,
     REFERENCES_HEADING,
     STATE_LABEL,
     VERBATIM_NOTE,
+    corroboration_text,
     date_span_text,
+    disagreement_label,
     display_text,
     reference_fields,
     source_label,
@@ -101,12 +104,19 @@ def to_markdown(briefing: Briefing) -> str:
         _bottom_line_md(b.bottom_line) if b.bottom_line else NO_SOURCES,
         "",
     ]
-    if b.bottom_line_origin != "model" and b.citations:
+    if b.bottom_line_origin == "extractive" and b.citations:
         out += [f"_{EXTRACTIVE_NOTE}_", ""]
 
     out += ["## Key developments", ""]
     if b.developments:
-        out += [f"- **{md_text(d.when)}**: {_quote_md(b, d.marker)}" for d in b.developments]
+        for d in b.developments:
+            said = f"{md_text(d.text)} {_marker(d.marker)}" if d.text else _quote_md(b, d.marker)
+            also = " ".join(_marker(m) for m in d.support)
+            out.append(
+                f"- **{md_text(d.when)}**: {said} — _{md_text(corroboration_text(d))}_"
+                + (f" {also}" if also else "")
+            )
+        out += ["", f"_{md_text(CONFIDENCE_SCALE)}_"]
     else:
         out.append(NO_DEVELOPMENTS)
     out.append("")
@@ -126,7 +136,7 @@ def to_markdown(briefing: Briefing) -> str:
         for d in b.disagreements:
             left, right = source_of(b, d.left), source_of(b, d.right)
             out += [
-                f"**{md_text(d.subject)}** ({md_text(d.kind)}: {md_text(d.detail)})",
+                f"**{md_text(d.attribute)}** {md_text(disagreement_label(d))}",
                 "",
                 f"| {md_text(source_label(left)) if left else ''} "
                 f"| {md_text(source_label(right)) if right else ''} |",

@@ -29,9 +29,12 @@ from bot.briefing.model import (
     inline_quote,
 )
 from bot.export.common import (
+    CONFIDENCE_SCALE,
     STATE_LABEL,
     ExportResult,
+    corroboration_text,
     date_span_text,
+    disagreement_label,
     display_text,
     source_label,
     source_of,
@@ -207,11 +210,17 @@ def build_story(briefing: Briefing, level: FitLevel, width: float):  # type: ign
     heading("Key developments")
     if b.developments:
         for d in b.developments:
+            said = f"{pdf_text(d.text)} [{d.marker}]" if d.text else _q(b, d.marker)
+            also = " " + " ".join(f"[{m}]" for m in d.support) if d.support else ""
             story.append(
                 Paragraph(
-                    f"<b>{pdf_text(d.when)}</b> — {_q(b, d.marker)}", st["item"], bulletText="•"
+                    f"<b>{pdf_text(d.when)}</b> — {said} "
+                    f"<i>({pdf_text(corroboration_text(d))})</i>{also}",
+                    st["item"],
+                    bulletText="•",
                 )
             )
+        story.append(Paragraph(pdf_text(CONFIDENCE_SCALE), st["empty"]))
     else:
         empty(NO_DEVELOPMENTS)
 
@@ -231,7 +240,7 @@ def build_story(briefing: Briefing, level: FitLevel, width: float):  # type: ign
         for d in b.disagreements:
             story.append(
                 Paragraph(
-                    f"<b>{pdf_text(d.subject)}</b> <i>({pdf_text(d.kind)}: {pdf_text(d.detail)})</i>",
+                    f"<b>{pdf_text(d.attribute)}</b> <i>{pdf_text(disagreement_label(d))}</i>",
                     st["body"],
                 )
             )

@@ -151,8 +151,8 @@ def test_hostile_quotes_are_verified_and_inert_in_markdown(
     assert "&lt;script&gt;" in lowered  # shown, as text
     for heading in SECTION_HEADINGS:
         assert f"<h2>{heading}</h2>" in html
-    # the two outlets' different counts are paired
-    assert any(d.kind == "figures" for d in b.disagreements), b.disagreements
+    # the two outlets' different counts are a disagreement between independent sources
+    assert any(d.kind == "figure" for d in b.disagreements), b.disagreements
 
 
 @pytest.mark.slow
@@ -196,11 +196,21 @@ def _long_briefing() -> Briefing:
         source_count=1,
         bottom_line=" ".join(f"“{citations[i].quote}” [{i + 1}]" for i in range(3)),
         developments=[
-            Development("2024", (2024, 99, 99, i), next(m) + 3, "2024", i) for i in range(8)
+            Development(
+                "2024",
+                (2024, 99, 99, i),
+                next(m) + 3,
+                "2024",
+                i,
+                sources=("Gazette", "Courier"),
+                confidence="moderate",
+                confidence_note="moderate confidence: 2 independent sources",
+            )
+            for i in range(8)
         ],
         positions=[Position(f"Actor {i}", (next(m) + 3, next(m) + 3)) for i in range(6)],
         disagreements=[
-            Disagreement("figures", "s", next(m) + 3, next(m) + 3, "1 vs 2") for _ in range(4)
+            Disagreement("s", next(m) + 3, next(m) + 3, "figure", "1 vs 2") for _ in range(4)
         ],
         watch=[WatchItem("will", next(m) + 3) for _ in range(3)],
         sources=[

@@ -96,7 +96,7 @@ def crafted_briefing() -> Briefing:
         bottom_line="The campaign began in March [1] and counts differ [4] [6].",
         developments=[Development("3 March 2024", (2024, 3, 3, 0), 1, "2024-03-03")],
         positions=[Position("Ada Lovelace", (2, 8), role="Minister <i>")],
-        disagreements=[Disagreement("figures", "incidents in March", 4, 6, "12 vs 40")],
+        disagreements=[Disagreement("incidents in March", 4, 6, "figure", "12 vs 40")],
         watch=[WatchItem("next week", 5)],
         sources=[
             SourceEntry(
@@ -186,7 +186,7 @@ def test_crafted_briefing(tmp_path: Path) -> None:
     # sections carry their items
     assert "3 March 2024: “The Ministry of Tests campaign began" in text
     assert "Ada Lovelace (Minister <i>): " in text
-    assert "incidents in March (figures: 12 vs 40)" in text
+    assert "incidents in March (figure: 12 vs 40)" in text
     assert "next week: “The Ministry of Tests will publish" in text
     assert f"Evening Courier · {STATE_LABEL} (Courier State TV)" in text
     assert "The campaign began in March [1] and counts differ [4] [6]." in text
@@ -277,7 +277,7 @@ def test_cli_brief_writes_docx(
     out = tmp_path / "cli.docx"
     topic = "North Korea–US relations"
     assert main(["brief", topic, "--out", str(out), "--json", "--no-model"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out)["file"]
     assert data["path"] == str(out) and data["pages"] is None
     document = docx.Document(str(out))
     text = document_text(document)

@@ -189,6 +189,12 @@ def test_briefing_generates_and_offers_downloads(home: Path) -> None:
     assert result.pdf.startswith(b"%PDF") and result.pages == 1
     assert "North Korea" in result.markdown
     assert highlighted(" ".join(md.value for md in at.markdown)), "quotes are highlighted"
+    shown = " ".join(md.value for md in at.markdown)
+    briefing = result.briefing
+    assert briefing.developments and "independent source" in shown  # corroboration shown
+    assert any(d.confidence_note.split(":")[0] in shown for d in briefing.developments)
+    if not briefing.disagreements:
+        assert "No direct contradiction between sources was found" in shown
 
 
 CHECK_TRUE = "North Korea has carried out six missile tests since 2006."

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
+from bot.briefing.model import NO_DISAGREEMENTS
+from bot.export.common import CONFIDENCE_SCALE, corroboration_text, disagreement_label
 from bot.redact import redact
 from bot.service import Briefbot
 from bot.types import SearchFilters
@@ -163,12 +165,15 @@ def show_briefing(briefing: Briefing) -> None:
     st.markdown(escape_md(briefing.bottom_line))
     if briefing.developments:
         st.subheader("Key developments")
-        st.markdown(
-            "\n".join(
-                f"- **{escape_md(d.when)}**: {_quote(briefing, d.marker)}"
-                for d in briefing.developments
+        lines = []
+        for d in briefing.developments:
+            said = f"{escape_md(d.text)} \\[{d.marker}\\]" if d.text else _quote(briefing, d.marker)
+            also = "".join(f" \\[{m}\\]" for m in d.support)
+            lines.append(
+                f"- **{escape_md(d.when)}**: {said} — *{escape_md(corroboration_text(d))}*{also}"
             )
-        )
+        st.markdown("\n".join(lines))
+        st.caption(escape_md(CONFIDENCE_SCALE))
     if briefing.positions:
         st.subheader("Positions")
         lines = []
@@ -177,14 +182,16 @@ def show_briefing(briefing: Briefing) -> None:
             quotes = " ".join(_quote(briefing, m) for m in p.markers)
             lines.append(f"- **{who}**: {quotes}")
         st.markdown("\n".join(lines))
+    st.subheader("Where sources disagree")
     if briefing.disagreements:
-        st.subheader("Where sources disagree")
         for d in briefing.disagreements:
-            detail = f" ({escape_md(d.detail)})" if d.detail else ""
             st.markdown(
-                f"- **{escape_md(d.subject)}**{detail}: {_quote(briefing, d.left)} "
-                f"vs {_quote(briefing, d.right)}"
+                f"- **{escape_md(d.attribute)}** {escape_md(disagreement_label(d))}: "
+                f"{escape_md(briefing.source_name(d.left))} {_quote(briefing, d.left)} vs "
+                f"{escape_md(briefing.source_name(d.right))} {_quote(briefing, d.right)}"
             )
+    else:
+        st.markdown(escape_md(NO_DISAGREEMENTS))
     if briefing.watch:
         st.subheader("What to watch")
         st.markdown(
