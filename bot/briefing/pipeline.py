@@ -13,7 +13,7 @@ Stages (reported through ``progress``):
    publication when it names no date itself.
 3. **Selecting quotes** — disagreements between different publishers (differing figures on the
    same subject, or opposing framing words), the bottom line's reserved top quotes, actors'
-   positions from attribution patterns (``bot.text.speech``), forward-looking sentences for
+   positions from the parsed attribution (``bot.briefing.positions``), forward-looking sentences for
    "what to watch", and dated developments. A sentence is used in one section only.
 4. **Writing summary** — the model gets the reserved quotes, numbered, and writes 2–3 sentences
    with ``[n]`` markers. Every sentence must carry valid markers, contain no name, number or
@@ -51,11 +51,11 @@ from bot.briefing.model import (
     SourceEntry,
     WatchItem,
 )
+from bot.briefing.positions import select_positions
 from bot.briefing.publishers import publisher_name
 from bot.briefing.sections import (
     select_bottom_line_quotes,
     select_developments,
-    select_positions,
     select_watch,
 )
 from bot.briefing.summary import extractive_bottom_line, write_bottom_line
