@@ -426,6 +426,25 @@ def _content_from_quotes(
     return out
 
 
+def _clause_tokens(clause: Token) -> list[Token]:
+    """A reported clause without a trailing attribution of its own (", KCNA reported")."""
+    while _is_speech_verb(clause) and any(c.dep_ == "nsubj" for c in clause.children):
+        inner = [c for c in clause.children if c.dep_ in ("ccomp", "parataxis") and c.i < clause.i]
+        if not inner:
+            break
+        clause = inner[0]  # "said [the test was a success], KCNA reported"
+    tokens = sorted(clause.subtree, key=lambda t: t.i)
+    for t in tokens:
+        if t is clause or not _is_speech_verb(t) or t.i == 0:
+            continue
+        has_subject = any(c.dep_ == "nsubj" for c in t.children)
+        lead = [x for x in tokens if x.i < t.i and x.i >= min(c.i for c in t.subtree)]
+        if has_subject and (t.doc[t.i - 1].text == "," or (lead and lead[0].nbor(-1).text == ",")):
+            cut = min(c.i for c in t.subtree)
+            return [x for x in tokens if x.i < cut]
+    return tokens
+
+
 def _verb_frame(
     text: str, verb: Token, offset: int, quotes: Sequence[_Quote], sentence: int, paragraph: int
 ) -> _Frame | None:
@@ -459,7 +478,7 @@ def _verb_frame(
     if not contents:
         clause = next((c for c in verb.children if c.dep_ in ("ccomp", "parataxis")), None)
         if clause is not None:
-            tokens = [t for t in clause.subtree]
+            tokens = _clause_tokens(clause)
             while tokens and (tokens[0].dep_ in ("mark", "punct") or tokens[0].lower_ == "that"):
                 tokens = tokens[1:]
             while tokens and tokens[-1].dep_ == "punct" and tokens[-1].text not in '”»"':
