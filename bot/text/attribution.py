@@ -50,7 +50,7 @@ from bot.text.words import word_set
 from vectorstore.sentences import sentence_spans
 
 if TYPE_CHECKING:
-    from spacy.tokens import Token
+    from spacy.tokens import Doc, Token
 
 Kind = Literal["direct", "reported"]
 
@@ -85,11 +85,14 @@ class Statement:
 
 
 _SPEECH = frozenset(SPEECH_VERBS.split("|"))
-_PRONOUNS = {"he": "person", "she": "person", "they": "group"}
+_PRONOUNS = {"he": "person", "she": "person", "they": "group", "it": "thing"}
 _RELATIVE = {"who", "which", "that"}
+_ARTICLES = {"a", "an", "the"}
+_DEFINITE = {"the", "these", "those", "this", "that"}
 _DOCUMENT_NOUNS = word_set(
     "report reports statement statements study survey data filing document documents letter "
-    "post tweet release analysis research poll figures estimate estimates"
+    "post tweet release analysis research poll figures estimate estimates documentation "
+    "lawsuit suit complaint case documentary"
 )
 _AGENCY_NOUNS = frozenset(
     [
@@ -229,7 +232,9 @@ def _phrase(head: Token) -> list[Token]:
     while end + 1 < len(kept) and kept[end + 1].i == kept[end].i + 1:
         end += 1
     tokens = kept[start : end + 1]
-    while tokens and tokens[0].dep_ in ("det", "predet", "cc") and tokens[0] != head:
+    while (
+        tokens and tokens[0] != head and (tokens[0].lower_ in _ARTICLES or tokens[0].dep_ == "cc")
+    ):
         tokens = tokens[1:]
     while tokens and tokens[-1].dep_ in ("case", "punct") and tokens[-1] != head:
         tokens = tokens[:-1]
@@ -264,22 +269,41 @@ def _appositive_role(head: Token) -> str | None:
     return _span_text(tokens) or None
 
 
+def _document_author(head: Token) -> Token | None:
+    """Who wrote a document: its possessor or the object of "by"/"from" in its phrase."""
+    for child in head.children:
+        if child.dep_ == "poss" and child.pos_ == "PROPN":
+            return child
+    for t in head.subtree:
+        if t.lower_ in ("by", "from") and t.dep_ in ("agent", "prep"):
+            objects = [c for c in t.children if c.dep_ == "pobj"]
+            if objects:
+                return objects[0]
+    return None
+
+
 def _speaker(head: Token) -> _Speaker | None:
     """The speaker a subject (or the object of "according to") names, or None."""
     lower = head.lower_
     if head.pos_ == "PRON":
         if lower in _PRONOUNS:
-            return _Speaker(
-                lower, None, head.text, "pronoun", lower != "they", False, lower == "they"
-            )
+            person = lower in ("he", "she")
+            return _Speaker(lower, None, head.text, "pronoun", person, False, lower == "they")
         return None
+    if lower in ("one", "some", "many", "several", "most"):  # "one of these sources"
+        of = [p for c in head.children if c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
+        if of and (inner := _speaker(of[0])) is not None:
+            return inner
+    if head.lemma_.lower() in _DOCUMENT_NOUNS:  # "Google's documentation", "a report by X"
+        author = _document_author(head)
+        return _speaker(author) if author is not None else None
     tokens = _phrase(head)
     if not tokens:
         return None
     phrase = _span_text(tokens)
     appositive = _appositive_role(head)
     first, last = tokens[0].i, tokens[-1].i
-    ents = [e for e in head.doc.ents if e.start >= first and e.end <= last + 1]
+    ents = [e for e in head.doc.ents if e.end > first and e.start <= last]
     people = [e for e in ents if e.label_ == "PERSON"]
     organisations = [e for e in ents if e.label_ in ("ORG", "GPE", "FAC")]
     agency = _agency_name(phrase)
@@ -326,7 +350,7 @@ def _speaker(head: Token) -> _Speaker | None:
         role = _span_text(rest) or None
         return _Speaker(org.text.removeprefix("the "), role, phrase, "name", person, False, plural)
     previous = head.doc[tokens[0].i - 1].lower_ if tokens[0].i > 0 else ""
-    mention = f"{previous} {phrase}" if previous in ("the", "a", "an") else phrase
+    mention = f"{previous} {phrase}" if previous in _ARTICLES | _DEFINITE else phrase
     return _Speaker(phrase, appositive, mention, "role", person, False, plural)
 
 
@@ -448,8 +472,8 @@ def _clause_tokens(clause: Token) -> list[Token]:
 def _verb_frame(
     text: str, verb: Token, offset: int, quotes: Sequence[_Quote], sentence: int, paragraph: int
 ) -> _Frame | None:
-    if not _is_speech_verb(verb):
-        return None
+    if not _is_speech_verb(verb) or any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children):
+        return None  # "was told", "is called": the subject did not speak
     verb_pos = offset + verb.idx
     lead = text[offset:verb_pos].rstrip()
     inverted = lead.endswith((",", "”", '"', "»")) and verb.tag_ in ("VBD", "VBZ", "VBP")
@@ -495,6 +519,22 @@ def _verb_frame(
                     if unclosed and text[end : end + 1] == "”":  # keep the quotation whole
                         end += 1
                     contents = [("reported", start, end, start, end)]
+    if not contents:  # "warned residents to leave", "urged Congress to act"
+        objects = [c for c in verb.children if c.dep_ in ("dobj", "dative")]
+        clause = next((c for c in verb.children if c.dep_ == "xcomp"), None)
+        if objects and clause is not None and any(c.lower_ == "to" for c in clause.children):
+            start = offset + objects[0].idx
+            last = max(clause.subtree, key=lambda t: t.i)
+            start, end = _trimmed(text, start, offset + last.idx + len(last.text))
+            if end > start:
+                contents = [("reported", start, end, start, end)]
+    plain = verb.dep_ != "relcl" and not any(c.dep_ == "dobj" for c in verb.children)
+    if not contents and plain and frame_end >= offset + len(verb.doc.text.rstrip(" .!?")) - 1:
+        comma = text.rfind(",", offset, frame_start)  # "Is laying off staff, CEO X announced."
+        if comma > offset and not text[comma + 1 : frame_start].strip():
+            start, end = _trimmed(text, offset, comma)
+            if len(text[start:end].split()) >= 3:
+                contents = [("reported", start, end, start, end)]
     if not contents:  # partial quotations in the verb's complement ("called it a “facade”")
         lo = min(offset + t.idx for t in verb.subtree)
         hi = max(offset + t.idx + len(t.text) for t in verb.subtree)
@@ -523,19 +563,7 @@ def _according_frame(
     objects = [c for c in to.children if c.dep_ == "pobj"]
     if not objects:
         return None
-    head = objects[0]
-    if head.lemma_.lower() in _DOCUMENT_NOUNS:  # "a report by US intelligence experts"
-        by = [
-            p
-            for c in head.children
-            if c.dep_ == "prep" and c.lower_ in ("by", "from", "of")
-            for p in c.children
-            if p.dep_ == "pobj"
-        ]
-        if not by:
-            return None
-        head = by[0]
-    speaker = _speaker(head)
+    speaker = _speaker(objects[0])  # "a report by US intelligence experts": the experts
     if speaker is None:
         return None
     phrase_start = offset + token.idx
@@ -606,6 +634,12 @@ class _Resolver:
             return speaker
         recent = [s for p, s in reversed(self.seen) if paragraph - p <= _PARAGRAPH_REACH]
         if speaker.kind == "pronoun":
+            if speaker.name == "it":  # the organisation or country just named
+                near = [s for p, s in reversed(self.seen) if paragraph - p <= 1]
+                for s in near:
+                    if not s.person and not s.agency and not s.plural:
+                        return replace(s, mention=speaker.mention)
+                return None
             for s in recent:
                 if s.agency:
                     continue
@@ -619,12 +653,20 @@ class _Resolver:
         name = resolve_role(description, self.text)
         if name is not None:
             return replace(speaker, name=name, role=speaker.role or description, kind="name")
-        if speaker.mention.casefold().startswith("the "):
+        first = speaker.mention.split()[0].casefold()
+        if first in _DEFINITE:  # "the official", "these sources": one named before
             head = description.split()[-1].casefold()
             for s in recent:
                 described = f"{s.role or ''} {s.mention}".casefold()
-                if s.kind == "name" and re.search(rf"\b{re.escape(head)}\b", described):
+                if re.search(rf"\b{re.escape(head)}\b", described) and s.name != speaker.name:
                     return replace(s, mention=speaker.mention)
+        if first in ("its", "their"):  # "its team": the organisation just named
+            near = [s for p, s in reversed(self.seen) if paragraph - p <= 1]
+            for s in near:
+                if not s.person and not s.agency and s.kind == "name":
+                    role = description.split(maxsplit=1)[-1]
+                    return replace(s, role=role, mention=speaker.mention)
+            return None
         return speaker
 
 
@@ -638,17 +680,39 @@ def _analyse(text: str) -> _Analysis:
     para_starts = _paragraph_starts(text)
     docs = parse([text[s:e] for s, e in sentences])
     frames: list[_Frame] = []
+    framed: set[int] = set()
     for index, ((s, e), doc) in enumerate(zip(sentences, docs, strict=True)):
         paragraph = bisect_right(para_starts, s) - 1
-        found: list[_Frame] = []
+        if (subject := _named_subject(doc)) is not None:  # what "it said" may refer to
+            at = s + subject.idx
+            named = _speaker(subject)
+            if named is not None and named.kind == "name":
+                named = replace(named, person=False)
+            frames.append(_Frame(named or _NOBODY, index, at, at, [], paragraph))
         for token in doc:
+            if (_is_speech_verb(token) or token.lower_ == "according") and not _inside(
+                quotes, s + token.idx
+            ):
+                framed.add(paragraph)
             frame = _according_frame(text, token, s, (s, e), index, paragraph) or _verb_frame(
                 text, token, s, quotes, index, paragraph
             )
             if frame is not None:
-                found.append(frame)
-        frames.extend(found)
-    return _resolve(text, sentences, para_starts, quotes, frames)
+                frames.append(frame)
+    frames = [f for f in frames if f.speaker is not _NOBODY]
+    return _resolve(text, sentences, para_starts, quotes, frames, framed)
+
+
+_NOBODY = _Speaker("", None, "", "name", False, False)
+
+
+def _named_subject(doc: Doc) -> Token | None:
+    """The main clause's subject when it is a named organisation or country."""
+    for token in doc:
+        named = any(e.label_ in ("ORG", "GPE") and e.start <= token.i < e.end for e in doc.ents)
+        if token.dep_ == "nsubj" and token.head.dep_ == "ROOT" and token.pos_ == "PROPN" and named:
+            return token
+    return None
 
 
 def _resolve(
@@ -657,6 +721,7 @@ def _resolve(
     para_starts: list[int],
     quotes: list[_Quote],
     frames: list[_Frame],
+    framed: set[int],
 ) -> _Analysis:
     resolver = _Resolver(text)
     out: list[Statement] = []
@@ -712,7 +777,7 @@ def _resolve(
                         mention=speaker.mention,
                     )
                 )
-    out = _continuations(text, para_starts, quotes, sentences, out)
+    out = _continuations(text, para_starts, quotes, sentences, out, framed)
     unique: dict[tuple[str, int, int], Statement] = {}
     for st in out:
         unique.setdefault((actor_key(st.speaker), st.start, st.end), st)
@@ -726,13 +791,14 @@ def _continuations(
     quotes: list[_Quote],
     sentences: list[tuple[int, int]],
     found: list[Statement],
+    framed: set[int],
 ) -> list[Statement]:
-    """A paragraph that is one quotation, with no speaker of its own, continues the speaker of
-    the paragraph just before it."""
+    """A paragraph that is one quotation, with no speech verb of its own, continues the speaker
+    of the paragraph just before it."""
     out = list(found)
     for q in quotes:
         paragraph = bisect_right(para_starts, q.open) - 1
-        if paragraph <= 0 or para_starts[paragraph] != q.open:
+        if paragraph <= 0 or para_starts[paragraph] != q.open or paragraph in framed:
             continue
         if any(
             q.open <= st.start < q.outer_end or q.open <= st.cite_start < q.outer_end for st in out

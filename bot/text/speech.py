@@ -80,7 +80,11 @@ SPEAKER_NOUNS = frozenset(
         """
         company firm team club group source spokesperson government administration union bank
         party office commission committee regulator police people resident witness critic
-        supporter observer insider investor player coach manager owner author
+        supporter observer insider investor player coach manager owner author user fan customer
+        employee worker member doctor nurse teacher student parent reporter singer actor actress
+        star artist musician rapper forward striker boss captain chef survivor victim plaintiff
+        defendant prosecutor co-author researcher scientist therapist dietitian nutritionist
+        psychologist spokesperson
         """
     )
 )
