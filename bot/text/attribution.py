@@ -831,7 +831,8 @@ def _continuations(
 
 # ---- the cache and the public API ---------------------------------------------------------
 
-_CACHE_SIZE = 256
+_CACHE_SIZE = 2048
+"""Articles whose statements are kept (a few hundred bytes each): a 1k-article store stays parsed."""
 _CACHE: OrderedDict[bytes, _Analysis] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
