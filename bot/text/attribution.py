@@ -24,7 +24,8 @@ with character offsets, so callers quote ``text[start:end]`` verbatim.
 - A sentence without a speech frame (narrative, headlines, scare quotes) yields nothing.
 
 Results are cached per text (a small LRU keyed by a hash of the text): the claim checker and the
-briefing ask about the same articles many times. Parsing costs ~50 ms per 1,000 characters.
+briefing ask about the same articles many times. Parsing costs some 70-300 ms per 1,000
+characters on a busy 2-core machine (docs/benchmarks.md, "Attribution").
 """
 
 from __future__ import annotations
@@ -296,7 +297,11 @@ def _speaker(head: Token) -> _Speaker | None:
             return inner
     if head.lemma_.lower() in _DOCUMENT_NOUNS:  # "Google's documentation", "a report by X"
         author = _document_author(head)
-        return _speaker(author) if author is not None else None
+        speaker = _speaker(author) if author is not None else None
+        if speaker is None:
+            return None
+        document = _span_text(sorted(head.subtree, key=lambda t: t.i)[:12])
+        return replace(speaker, mention=document if author in head.subtree else speaker.mention)
     tokens = _phrase(head)
     if not tokens:
         return None
