@@ -24,7 +24,7 @@ with character offsets, so callers quote ``text[start:end]`` verbatim.
 - A sentence without a speech frame (narrative, headlines, scare quotes) yields nothing.
 
 Results are cached per text (a small LRU keyed by a hash of the text): the claim checker and the
-briefing ask about the same articles many times. Parsing costs some 70-300 ms per 1,000
+briefing ask about the same articles many times. Parsing costs some 70-390 ms per 1,000
 characters on a busy 2-core machine (docs/benchmarks.md, "Attribution").
 """
 
