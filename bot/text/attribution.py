@@ -86,7 +86,7 @@ class Statement:
 
 
 _SPEECH = frozenset(SPEECH_VERBS.split("|"))
-_PRONOUNS = {"he": "person", "she": "person", "they": "group", "it": "thing"}
+_PRONOUNS = frozenset({"he", "she", "they", "it"})
 _RELATIVE = {"who", "which", "that"}
 _ARTICLES = {"a", "an", "the"}
 _DEFINITE = {"the", "these", "those", "this", "that"}
@@ -747,8 +747,6 @@ def _resolve(
         resolver.add(frame.paragraph, speaker)
         if frame.contents:
             by_sentence.setdefault(frame.sentence, []).append((frame, speaker))
-        if frame.speaker.kind != "name" and speaker.kind == "name":
-            resolver.add(frame.paragraph, speaker)
     for index, items in sorted(by_sentence.items()):
         agencies = [sp for _, sp in items if sp.agency]
         people = [(f, sp) for f, sp in items if not sp.agency]
