@@ -181,6 +181,21 @@ class FeedSettings(_Section):
     given up (reported once more, then skipped)."""
 
 
+class DigestSettings(_Section):
+    """How ``bot.digest`` folds new articles into stories and picks each story's quote."""
+
+    story_similarity: float = 0.82
+    """MiniLM cosine of two articles' leads (title and first sentences) above which they are
+    the same story rewritten; syndicated copies are folded by SimHash first
+    (``StoreConfig.near_duplicate_bits``)."""
+    lead_sentences: int = 12
+    """Sentences of an article considered for the story's quote (the lead carries the news)."""
+    quote_articles: int = 3
+    """Articles of a story whose sentences compete for its quote."""
+    max_stories: int = 40
+    """Stories a digest shows (the most widely reported first)."""
+
+
 class Settings(BaseSettings):
     """Everything Briefbot can be configured with."""
 
@@ -252,6 +267,8 @@ class Settings(BaseSettings):
     """Briefing sizes and thresholds (``[briefing]``, ``BRIEFBOT_BRIEFING__<FIELD>``)."""
     claims: ClaimSettings = Field(default_factory=ClaimSettings)
     """Claim-checker thresholds (``[claims]``, ``BRIEFBOT_CLAIMS__<FIELD>``)."""
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    """Digest grouping (``[digest]``, ``BRIEFBOT_DIGEST__<FIELD>``)."""
     feeds: FeedSettings = Field(default_factory=FeedSettings)
     """Feed refresh bounds (``[feeds]``, ``BRIEFBOT_FEEDS__<FIELD>``)."""
 
