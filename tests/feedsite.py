@@ -132,3 +132,22 @@ def story(n: int, topic: str = "harbour") -> tuple[str, str]:
         f"Critics said the cost of {n * 7} million had not been explained in enough detail."
     )
     return title, body
+
+
+DISTINCT = [
+    (
+        "Ferry strike ends after pay deal",
+        "The coastal ferry service will resume on Thursday after a two-week strike ended with a "
+        'new pay agreement, the operator announced on Tuesday.\n\n"Passengers can book again '
+        "from today,\" said Maria Lund, the operator's chief executive.\n\nThe union said its "
+        "members had voted by a large majority to accept the offer.",
+    ),
+    (
+        "Old river bridge closed for repairs",
+        "Engineers closed the old river bridge on Monday after inspectors found cracks in two of "
+        'its steel supports.\n\n"Safety comes first and we will not take any risk," said Mayor '
+        "Tomas Berg.\n\nBuses will be diverted over the northern crossing, adding about ten "
+        "minutes to most journeys, the council said.",
+    ),
+]
+"""Two articles about unrelated news (a digest keeps them apart)."""

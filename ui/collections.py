@@ -15,6 +15,7 @@ from ui import state
 from ui.render import escape_md
 
 _FLASH = "_collection_flash"
+_SWITCH = "collection_switch"
 # Page results that belong to one collection; switching drops them.
 PER_COLLECTION_STATE = ("briefing_result", "digest_result", "_last_ingest", "_refresh_result")
 
@@ -36,19 +37,21 @@ def switcher(settings: Settings) -> None:
         c = counts.get(name)
         return f"{name} ({c.articles} articles, {c.feeds} feeds)" if c else f"{name} (empty)"
 
-    chosen = st.selectbox(
+    if st.session_state.get(_SWITCH) not in names:
+        st.session_state[_SWITCH] = settings.collection
+    st.selectbox(
         "Collection",
         names,
-        index=names.index(settings.collection),
         format_func=label,
-        key="collection_switch",
+        key=_SWITCH,
+        on_change=_switched,
         label_visibility="collapsed",
     )
-    if chosen != settings.collection:
-        _use(chosen, f"Switched to collection {chosen}.")
     with st.expander("New collection"):
         with st.form("new_collection_form", border=False, clear_on_submit=True):
-            name = st.text_input("Name", key="new_collection_name", placeholder="e.g. ukraine-desk")
+            name = st.text_input(
+                "Collection name", key="new_collection_name", placeholder="e.g. ukraine-desk"
+            )
             made = st.form_submit_button("Create collection")
         if made:
             try:
@@ -59,10 +62,21 @@ def switcher(settings: Settings) -> None:
             _use(name.strip(), f"Created collection {name.strip()}.")
 
 
-def _use(name: str, message: str) -> None:
+def _switched() -> None:
+    """The selectbox changed (runs before the page script, so the page sees the choice)."""
+    name = st.session_state[_SWITCH]
+    _apply(name, f"Switched to collection {name}.")
+
+
+def _apply(name: str, message: str) -> None:
     state.set_overrides({"collection": name})
     for key in PER_COLLECTION_STATE:
         st.session_state.pop(key, None)
-    st.session_state.pop("collection_switch", None)  # the widget follows the new setting
     st.session_state[_FLASH] = message
+
+
+def _use(name: str, message: str) -> None:
+    """Switch after creating: the selectbox takes the new name on the rerun."""
+    _apply(name, message)
+    st.session_state.pop(_SWITCH, None)
     st.rerun()

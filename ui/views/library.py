@@ -126,12 +126,12 @@ def _show_report(report: IngestReport, names: dict[str, str], rejected: list) ->
 
 
 def _articles_section(bot: Briefbot) -> None:
+    since = feeds.visit_reference(bot)  # recorded on the first view, even of an empty library
     articles = bot.articles()
     st.subheader(f"Stored articles ({len(articles)})")
     if not articles:
         st.info("No articles yet: add some above.")
         return
-    since = feeds.visit_reference(bot)
     feeds.new_articles_notice(articles, since)
     query = st.text_input("Search titles and publishers", key="library_search")
     shown = [a for a in articles if _matches(a, query)]
