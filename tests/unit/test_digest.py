@@ -198,3 +198,16 @@ def test_since_duration_limits_retrieval_to_recent_articles(bot: Briefbot) -> No
     assert found and "Gallery reopens" not in found and "Dunes planted" not in found
     everything = {p.article.title for p in bot.retriever.retrieve("maritime gallery", 10)}
     assert "Gallery reopens" in everything
+
+
+def test_brief_and_ask_take_since_as_a_duration() -> None:
+    from bot.cli import build_parser
+    from bot.cli.common import filters_from_args
+
+    args = build_parser().parse_args(["brief", "ferries", "--since", "24h", "--out", "b.md"])
+    since = filters_from_args(args).since
+    assert isinstance(since, datetime) and abs((NOW - timedelta(hours=24)) - since) < timedelta(
+        minutes=5
+    )
+    args = build_parser().parse_args(["ask", "q", "--since", "2026-11-01"])
+    assert filters_from_args(args).since == date(2026, 11, 1)
