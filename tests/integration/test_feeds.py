@@ -46,11 +46,12 @@ def _publish(site: FeedSite, path: str, numbers: list[int], prefix: str = "/a") 
 
 
 def test_feed_refreshed_three_times_yields_exactly_the_new_articles(
-    site: FeedSite, tmp_path: Path
+    site: FeedSite, store_settings: Settings
 ) -> None:
+    """Against the embedded store and a ``chroma run`` server."""
     url = _publish(site, "/feed.xml", [1, 2])
     site.conditional.add("/feed.xml")
-    store = _store(tmp_path)
+    store = ArticleStore(store_settings.store_config(), embeddings=HashEmbeddings())
     registry = FeedRegistry(store.config)
     registry.add(url)
 
@@ -240,3 +241,32 @@ def test_briefbot_subprocess_refresh_json(site: FeedSite, tmp_path: Path) -> Non
         env=env, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     assert {"name": "wire", "articles": 2, "feeds": 1} in json.loads(listed.stdout)
+
+
+def test_watch_subprocess_stops_cleanly_on_ctrl_c(site: FeedSite, tmp_path: Path) -> None:
+    import signal
+
+    url = _publish(site, "/feed.xml", [80])
+    env = {**os.environ, "PYTHONPATH": str(REPO), "BRIEFBOT_COLLECTION": "watched"}
+    briefbot = [sys.executable, "-m", "bot.cli"]
+    subprocess.run([*briefbot, "feeds", "add", url], env=env, check=True, timeout=120)
+    proc = subprocess.Popen(
+        [*briefbot, "watch", "--every", "1h"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        while not lines or not lines[-1].startswith("added "):  # the first refresh is done
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            lines.append(line.strip())
+        assert lines[-1] == "added 1" and f"{url}: 1 new, 0 skipped" in lines
+        proc.send_signal(signal.SIGINT)  # Ctrl-C while it waits for the next round
+        assert proc.wait(timeout=60) == 0
+        assert "stopped" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
