@@ -368,7 +368,7 @@ def test_collections_feeds_refresh_and_digest(page, start_app, tmp_path: Path) -
         page.get_by_role("button", name="Refresh now").click()
         page.get_by_text("Refreshed: 2 new articles").wait_for(timeout=120_000)
         result = page.locator(".st-key-refresh-result")
-        result.get_by_text("Refreshed 1 feeds: 2 new articles.").wait_for()
+        result.get_by_text("Refreshed 1 feed: 2 new articles.").wait_for()
         page.get_by_role("heading", name="Stored articles (2)").wait_for()
         marked = page.locator(".st-key-new-articles")
         for title, *_ in items:
@@ -376,6 +376,7 @@ def test_collections_feeds_refresh_and_digest(page, start_app, tmp_path: Path) -
         feed_box = page.locator(".st-key-feed-0")
         feed_box.get_by_text("Last refresh", exact=False).wait_for()
         assert "Last error" not in feed_box.inner_text()
+        screenshot(page, "screenshot-feeds.png", tmp_path)
 
         # the other collection is untouched, and switching back finds the feed again
         sidebar.get_by_test_id("stSelectbox").click()
@@ -400,6 +401,7 @@ def test_collections_feeds_refresh_and_digest(page, start_app, tmp_path: Path) -
         quotes = [normalise(q.inner_text()) for q in stories.locator(HIGHLIGHT).all()]
         assert len(quotes) == 2
         assert all(any(q in body for body in bodies) for q in quotes), quotes
+        screenshot(page, "screenshot-digest.png", tmp_path)
         with page.expect_download() as info:
             page.get_by_role("button", name="Download DOCX").click()
         target = tmp_path / "digest.docx"

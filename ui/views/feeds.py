@@ -35,7 +35,11 @@ def render(bot: Briefbot) -> None:
     if result is not None and result[0] == bot.settings.collection:
         with st.container(key="refresh-result"):
             report = result[1]
-            summary = f"Refreshed {len(report['feeds'])} feeds: {report['added']} new articles."
+            n, added = len(report["feeds"]), report["added"]
+            summary = (
+                f"Refreshed {n} feed{'s' if n != 1 else ''}: "
+                f"{added} new article{'s' if added != 1 else ''}."
+            )
             failed = [f for f in report["feeds"] if f["error"]]
             (st.warning if failed else st.success)(summary)
     if not feeds:
