@@ -383,7 +383,7 @@ def test_collections_feeds_refresh_and_digest(page, start_app, tmp_path: Path) -
         page.get_by_role("option", name=re.compile(r"^seeds ")).click()
         sidebar.get_by_text("Switched to collection seeds.").wait_for()
         page.get_by_text("No feeds followed in this collection", exact=False).wait_for()
-        assert page.locator(".st-key-new-articles").count() == 0
+        expect(page.locator(".st-key-new-articles")).to_have_count(0)
         sidebar.get_by_test_id("stSelectbox").click()
         page.get_by_role("option", name=re.compile(r"^morning \(2 articles, 1 feeds\)")).click()
         page.locator(".st-key-feeds-list").get_by_text(feed_url).wait_for()
