@@ -270,3 +270,19 @@ def test_watch_subprocess_stops_cleanly_on_ctrl_c(site: FeedSite, tmp_path: Path
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_second_refresh_of_the_same_collection_is_refused(site: FeedSite, tmp_path: Path) -> None:
+    from bot.feeds import RefreshBusy
+
+    url = _publish(site, "/feed.xml", [90])
+    store = _store(tmp_path)
+    registry = FeedRegistry(store.config)
+    registry.add(url)
+    other = FeedRegistry(_store(tmp_path, collection="elsewhere").config)
+    with registry.refresh_lock():  # as if cron's refresh were running
+        with pytest.raises(RefreshBusy, match="already running"):
+            refresh_feeds(store, FeedRegistry(store.config), FAST)
+        assert refresh_feeds(store, other, FAST).feeds == []  # another collection is free
+    assert site.hits("/feed.xml") == 0
+    assert refresh_feeds(store, registry, FAST).added == 1

@@ -211,3 +211,28 @@ def test_brief_and_ask_take_since_as_a_duration() -> None:
     )
     args = build_parser().parse_args(["ask", "q", "--since", "2026-11-01"])
     assert filters_from_args(args).since == date(2026, 11, 1)
+
+
+def test_hostile_article_fields_stay_inert_in_digest_exports(tmp_path: Path) -> None:
+    import docx
+
+    settings = Settings(home=tmp_path / "home", collection="hostile")
+    briefbot = Briefbot(settings)
+    briefbot.__dict__["store"] = ArticleStore(settings.store_config(), embeddings=HashEmbeddings())
+    row = {
+        "title": "<script>alert(1)</script> [click](javascript:alert(2))",
+        "source": "Evil **Wire**",
+        "published_at": HOURS_AGO,
+        "url": "javascript:alert(3)",
+        "body": BRIDGE,
+    }
+    source = tmp_path / "evil.jsonl"
+    source.write_text(json.dumps(row) + "\n")
+    assert ingest([str(source)], briefbot.store).added == 1
+    digest = build_digest(briefbot, parse_since("24h"))
+    md = export_digest(digest, tmp_path / "d.md").path.read_text()
+    assert "<script>" not in md and "](javascript" not in md and "<javascript" not in md
+    document = docx.Document(str(export_digest(digest, tmp_path / "d.docx").path))
+    links = [r.target_ref for r in document.part.rels.values() if r.reltype.endswith("/hyperlink")]
+    assert links == [], "only http(s) URLs become links"
+    assert export_digest(digest, tmp_path / "d.pdf").pages >= 1
