@@ -44,11 +44,13 @@ class FeedSite:
         self.conditional: set[str] = set()
         self.requests: list[tuple[str, str | None]] = []
         self.released = threading.Event()
+        self.arrivals: dict[str, threading.Event] = {}
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server API
                 site.requests.append((self.path, self.headers.get("If-None-Match")))
+                site.arrived(self.path).set()
                 route = site.routes.get(self.path)
                 if route == "HANG":
                     site.released.wait(60)
@@ -98,6 +100,10 @@ class FeedSite:
     def feed(self, path: str, title: str, items: list[tuple[str, str, str | None]]) -> str:
         self.routes[path] = ("application/rss+xml", rss(title, items))
         return self.url + path
+
+    def arrived(self, path: str) -> threading.Event:
+        """Set once ``path`` has been requested (tests wait on it instead of sleeping)."""
+        return self.arrivals.setdefault(path, threading.Event())
 
     def hits(self, path: str) -> int:
         return sum(1 for p, _ in self.requests if p == path)

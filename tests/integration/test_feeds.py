@@ -286,3 +286,38 @@ def test_a_second_refresh_of_the_same_collection_is_refused(site: FeedSite, tmp_
         assert refresh_feeds(store, other, FAST).feeds == []  # another collection is free
     assert site.hits("/feed.xml") == 0
     assert refresh_feeds(store, registry, FAST).added == 1
+
+
+def test_refresh_killed_mid_feed_loses_and_duplicates_nothing(
+    site: FeedSite, tmp_path: Path
+) -> None:
+    """kill -9 while the second entry's page hangs: the first article is committed but its
+    entry not yet marked read; the next refresh stores the rest, nothing twice."""
+    import signal
+
+    url = _publish(site, "/feed.xml", [95, 96])
+    site.routes["/a96"] = "HANG"
+    home = tmp_path / "home"
+    env = {**os.environ, "PYTHONPATH": str(REPO), "BRIEFBOT_HOME": str(home),
+           "BRIEFBOT_COLLECTION": "killed", "BRIEFBOT_FEEDS__TIMEOUT_S": "300"}  # fmt: skip
+    briefbot = [sys.executable, "-m", "bot.cli"]
+    subprocess.run([*briefbot, "feeds", "add", url], env=env, check=True, timeout=120)
+    proc = subprocess.Popen([*briefbot, "refresh", "--json"], env=env)
+    try:
+        assert site.arrived("/a96").wait(180), "the refresh reached the hanging entry"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    title, body = story(96)
+    site.page("/a96", title, body)
+    settings = Settings(home=home, collection="killed")
+    store = ArticleStore(settings.store_config())
+    assert store.article_count() == 1, "the first entry's article was committed"
+    [row] = refresh_feeds(store, FeedRegistry(store.config), FAST).feeds
+    assert row.error is None and row.new == 1 and row.skipped == 1, row
+    assert sorted(a.url for a in store.list_articles()) == [site.url + "/a95", site.url + "/a96"]
+    assert store.verify().ok
+    [again] = refresh_feeds(store, FeedRegistry(store.config), FAST).feeds
+    assert again.new == 0
