@@ -20,6 +20,8 @@ from vectorstore.parsing import (
 from vectorstore.store import ArticleStore, StoreUnavailable
 
 Progress = Callable[[int, int, str], None]
+Reader = Callable[[str, "ArticleStore"], tuple[list[ParsedDocument], list[str]]]
+"""Reads one source into documents and per-item errors (``read_source`` by default)."""
 
 
 @dataclass
@@ -122,14 +124,17 @@ def ingest(
     store: ArticleStore,
     progress: Progress | None = None,
     timings: IngestTimings | None = None,
+    reader: Reader | None = None,
 ) -> IngestReport:
     """Parse, deduplicate, chunk and store every source; one bad source never stops the rest.
 
     Articles are written in small batches (``WRITE_BATCH``), each article whole or not at all.
     A store that cannot be reached (``StoreUnavailable``) stops the run: every later write would
     fail the same way. Everything committed before that stays, so running the same ingest again
-    completes it, skipping what is already stored.
+    completes it, skipping what is already stored. ``reader`` replaces how one source is read
+    (feed monitoring reads a feed entry with the feed's own text as fallback).
     """
+    read = reader or read_source
     report = IngestReport()
     timings = timings or IngestTimings()
     items = list(expand_sources(sources))
@@ -166,7 +171,7 @@ def ingest(
             progress(position, len(items), source)
         t0 = time.perf_counter()
         try:
-            docs, errors = read_source(source, store)
+            docs, errors = read(source, store)
         except ParseError as exc:
             report.failed.append(Failure(path=source, error=str(exc)))
             continue

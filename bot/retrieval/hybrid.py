@@ -96,6 +96,8 @@ class Ranking:
 
 
 def _ts(day: date, end_of_day: bool = False) -> int:
+    if isinstance(day, datetime):  # a moment (``--since 24h``), not a whole day
+        return int((day if day.tzinfo else day.replace(tzinfo=UTC)).timestamp())
     moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, datetime.min.time())
     return int(moment.replace(tzinfo=UTC).timestamp()) - (1 if end_of_day else 0)
 

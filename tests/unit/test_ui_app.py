@@ -300,3 +300,30 @@ def test_openai_key_stays_in_the_session(home: Path) -> None:
     for path in home.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_collection_switcher_and_digest_page(home: Path) -> None:
+    """The sidebar creates and switches collections; the Library and Digest pages follow."""
+    at = app()
+    switch = at.sidebar.selectbox(key="collection_switch")
+    assert switch.value == "seeds"
+    at.sidebar.text_input(key="new_collection_name").input("desk-two")
+    next(b for b in at.sidebar.button if b.label == "Create collection").click().run()
+    assert not at.exception, at.exception
+    assert state.current_settings().collection != "desk-two"  # outside the session
+    assert at.session_state[state.OVERRIDES]["collection"] == "desk-two"
+    at.switch_page("routes/library.py").run()
+    assert any("Stored articles (0)" in h.value for h in at.subheader)
+    at.sidebar.selectbox(key="collection_switch").set_value("seeds").run()
+    assert at.session_state[state.OVERRIDES]["collection"] == "seeds"
+    assert any("Stored articles (2)" in h.value for h in at.subheader)
+
+    at.switch_page("routes/digest.py").run()
+    at.selectbox(key="digest_window").set_value("Last 30 days")
+    next(b for b in at.button if b.label == "Build digest").click().run()
+    assert not at.exception, at.exception
+    caption = " ".join(c.value for c in at.caption)
+    assert "New since" in caption and "2 articles" in caption, caption
+    quotes = [m.value for m in at.markdown if ":orange-background[" in m.value]
+    assert quotes, "each story shows its verified quote highlighted"
+    assert {b.label for b in at.get("download_button")} >= {"Download DOCX", "Download PDF"}
