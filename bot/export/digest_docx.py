@@ -8,15 +8,11 @@ from pathlib import Path
 
 from docx import Document
 from docx.document import Document as DocxDocument
-from docx.opc.constants import RELATIONSHIP_TYPE
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
 from docx.shared import Pt
-from docx.text.paragraph import Paragraph
 
 from bot.briefing.model import inline_quote
 from bot.digest.model import Digest
-from bot.export.common import NO_DATE, REFERENCES_HEADING, VERBATIM_NOTE, ExportResult, web_url
+from bot.export.common import NO_DATE, REFERENCES_HEADING, VERBATIM_NOTE, ExportResult
 from bot.export.digest_markdown import (
     NO_QUOTE,
     NO_STORIES,
@@ -24,31 +20,9 @@ from bot.export.digest_markdown import (
     digest_title,
     outlets_line,
 )
-from bot.export.docx import LINK_COLOR, docx_text
-
-
-def _run(p: Paragraph, text: str, *, bold: bool = False, italic: bool = False) -> None:
-    r = p.add_run(docx_text(text))
-    r.bold = bold or None
-    r.italic = italic or None
-
-
-def _link(p: Paragraph, url: str | None) -> None:
-    """A hyperlink for a plain http(s) URL; any other URL as text."""
-    if not url:
-        return
-    target = web_url(url)
-    if target is None:
-        _run(p, url)
-        return
-    rel_id = p.part.relate_to(target, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
-    hyperlink = OxmlElement("w:hyperlink")
-    hyperlink.set(qn("r:id"), rel_id)
-    r = p.add_run(docx_text(url))
-    r.font.color.rgb = LINK_COLOR
-    r.font.underline = True
-    hyperlink.append(r._r)
-    p._p.append(hyperlink)
+from bot.export.docx import add_link as _link
+from bot.export.docx import add_run as _run
+from bot.export.docx import docx_text
 
 
 def digest_to_docx(digest: Digest) -> DocxDocument:
