@@ -29,7 +29,7 @@ from bot.digest.window import article_time, in_window, window_start
 from bot.settings import Settings
 from bot.text.speech import find_attributions
 from bot.types import Citation
-from vectorstore.fingerprint import hamming
+from vectorstore.fingerprint import DisjointSets, join_copies
 from vectorstore.models import Article
 from vectorstore.sentences import sentence_spans
 
@@ -60,36 +60,16 @@ def group_stories(
     """Indexes of ``articles`` grouped into stories (see the module docstring), each group in
     the order given."""
     n = len(articles)
-    parent = list(range(n))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(i: int, j: int) -> None:
-        ri, rj = find(i), find(j)
-        if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-
-    hashes = [int(a.simhash, 16) if a.simhash else None for a in articles]
-    position = {a.id: i for i, a in enumerate(articles)}
-    for i, article in enumerate(articles):
-        if article.near_duplicate_of in position:
-            union(i, position[article.near_duplicate_of])
+    ids = [a.id for a in articles]
+    sets = DisjointSets(ids)
+    join_copies(sets, articles, max_bits)
     similar = lead_vectors @ lead_vectors.T if len(lead_vectors) else np.zeros((n, n))
     for i in range(n):
         for j in range(i + 1, n):
-            hi, hj = hashes[i], hashes[j]
-            if (hi is not None and hj is not None and hamming(hi, hj) <= max_bits) or similar[
-                i, j
-            ] >= min_similarity:
-                union(i, j)
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    return list(groups.values())
+            if similar[i, j] >= min_similarity:
+                sets.join(ids[i], ids[j])
+    position = {article_id: i for i, article_id in enumerate(ids)}
+    return [[position[k] for k in group] for group in sets.groups()]
 
 
 def best_quote(
