@@ -17,7 +17,7 @@ from bot.export.digest_markdown import (
     digest_title,
     outlets_line,
 )
-from bot.export.pdf import _styles, count_pages, pdf_text
+from bot.export.pdf import _styles, count_pages, page_template, pdf_text
 
 
 def _linked(url: str | None) -> str:
@@ -30,23 +30,11 @@ def _linked(url: str | None) -> str:
 
 
 def render_digest_pdf(digest: Digest) -> bytes:
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate
+    from reportlab.platypus import Paragraph
 
     styles = _styles()
     buffer = io.BytesIO()
-    margin = 15 * mm
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=margin,
-        rightMargin=margin,
-        topMargin=margin,
-        bottomMargin=margin,
-        title=pdf_text(digest_title(digest))[:200],
-        author="Briefbot",
-    )
+    doc = page_template(buffer, digest_title(digest), margin_mm=15)
     flow = [
         Paragraph(pdf_text(digest_title(digest)), styles["title"]),
         Paragraph(pdf_text(digest_summary(digest)), styles["meta"]),
