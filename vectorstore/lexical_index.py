@@ -116,6 +116,16 @@ class LexicalQuery:
 
 
 @dataclass(frozen=True)
+class ScopedTop:
+    """The best ``k`` passages within a source/date scope (None = any)."""
+
+    k: int
+    sources: Sequence[str] | None = None
+    since_ts: int | None = None
+    until_ts: int | None = None
+
+
+@dataclass(frozen=True)
 class PassageRef:
     """Where a committed passage is, with its article's source and date (no text)."""
 
@@ -906,32 +916,64 @@ class BM25Index:
     def lookup(self, chunk_ids: Sequence[str]) -> dict[str, PassageRef]:
         """Where these passages are and their source and date; ids the index does not hold
         (not committed, or removed) are left out."""
-        out: dict[str, PassageRef] = {}
-        if not chunk_ids:
+        [found] = self.first_in_scope(chunk_ids, [ScopedTop(len(chunk_ids))])
+        return {ref.chunk_id: ref for _, ref in found}
+
+    def first_in_scope(
+        self, ranked: Sequence[str], requests: Sequence[ScopedTop]
+    ) -> list[list[tuple[int, PassageRef]]]:
+        """Per request, the first ``k`` of the chunk ids ``ranked`` (best first, e.g. a Chroma
+        query's hits) that the index holds within the request's scope, with their positions.
+
+        The ids are placed through the ``chunk_id`` index alone (it carries the passage number)
+        and filtered by the in-memory source/date arrays; only the passages picked are read."""
+        out: list[list[tuple[int, PassageRef]]] = [[] for _ in requests]
+        if not ranked or not requests:
             return out
         with self._mutex, self._read() as con:
             self._snapshot(con)
+            unique = list(dict.fromkeys(ranked))
+            doc_of: dict[str, int] = {}
+            for begin in range(0, len(unique), 500):
+                part = unique[begin : begin + 500]
+                doc_of.update(
+                    con.execute(
+                        f"SELECT chunk_id, doc FROM passages "  # noqa: S608
+                        f"WHERE chunk_id IN ({','.join('?' * len(part))})",
+                        part,
+                    ).fetchall()
+                )
+            positions = np.array(
+                [i for i, cid in enumerate(ranked) if cid in doc_of], dtype=np.int64
+            )
+            docs = np.array([doc_of[ranked[i]] for i in positions.tolist()], dtype=np.int64)
+            inside = docs < len(self._length)
+            positions, docs = positions[inside], docs[inside]
+            picks: list[np.ndarray] = []
+            for request in requests:
+                keep = self._in_scope(docs, request.sources, request.since_ts, request.until_ts)
+                chosen = np.arange(len(docs)) if keep is None else np.flatnonzero(keep)
+                picks.append(chosen[: max(request.k, 0)])
+            wanted = sorted({int(docs[i]) for pick in picks for i in pick.tolist()})
+            rows = self._passage_rows(con, wanted)
             names = {i: name for name, i in self._source_ids.items()}
-            ids = list(dict.fromkeys(chunk_ids))
-            for begin in range(0, len(ids), 500):
-                part = ids[begin : begin + 500]
-                for doc, chunk_id, article_id, idx, start, end in con.execute(
-                    'SELECT doc, chunk_id, article_id, idx, start, "end" FROM passages '  # noqa: S608
-                    f"WHERE chunk_id IN ({','.join('?' * len(part))})",
-                    part,
-                ):
-                    ts = int(self._ts[doc]) if doc < len(self._ts) else NO_TS
-                    out[chunk_id] = PassageRef(
+            for slot, pick in enumerate(picks):
+                for i in pick.tolist():
+                    doc = int(docs[i])
+                    if doc not in rows:
+                        continue
+                    chunk_id, article_id, idx, start, end = rows[doc]
+                    ts = int(self._ts[doc])
+                    ref = PassageRef(
                         chunk_id=chunk_id,
                         article_id=article_id,
                         index=int(idx),
                         start=int(start),
                         end=int(end),
-                        source=names.get(int(self._source[doc]))
-                        if doc < len(self._source)
-                        else None,
+                        source=names.get(int(self._source[doc])),
                         published_ts=None if ts == NO_TS else ts,
                     )
+                    out[slot].append((int(positions[i]), ref))
         return out
 
     # ---- metadata reads --------------------------------------------------------------------
