@@ -48,7 +48,7 @@ import math
 import sqlite3
 import threading
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -221,6 +221,7 @@ class BM25Index:
         self._source_version = -1
         self._norm = np.zeros(0, dtype=np.float64)  # BM25 length norm per passage (_norms)
         self._norm_key: tuple | None = None
+        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()  # _scope_mask
         self._term_ids: dict[str, int] = {}  # term -> id, valid while reset_id is unchanged
         self._term_cache_key: str | None = None
 
@@ -739,7 +740,7 @@ class BM25Index:
             stats = self._term_stats(con, wanted)
             norm = self._norms(int(meta["version"]), n_docs, total_len, k1, b)
             contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-            scored: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+            scored: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
             picks: list[tuple[np.ndarray, np.ndarray] | None] = []
             for request, tokens in zip(requests, tokens_of, strict=True):
                 present = tuple(t for t in tokens if t in stats)
@@ -752,14 +753,14 @@ class BM25Index:
                             contributions[term] = self._contribution(
                                 con, *stats[term], n_docs, norm
                             )
-                    scored[present] = self._sum(
-                        [contributions[t] for t in present], len(self._length)
-                    )
-                cand, scores = scored[present]
-                keep = self._in_scope(cand, request.sources, request.since_ts, request.until_ts)
-                if keep is not None:
-                    cand, scores = cand[keep], scores[keep]
-                picks.append(self._top(con, cand, scores, request.k) if cand.size else None)
+                    dense = self._sum([contributions[t] for t in present], len(self._length))
+                    positive = dense > 0
+                    scored[present] = (dense, positive, np.flatnonzero(positive))
+                dense, positive, cand = scored[present]
+                scope = self._scope_mask(request.sources, request.since_ts, request.until_ts)
+                if scope is not None:
+                    cand = np.flatnonzero(positive & scope)
+                picks.append(self._top(con, cand, dense[cand], request.k) if cand.size else None)
             docs = sorted({d for pick in picks if pick is not None for d in pick[0].tolist()})
             rows = self._passage_rows(con, docs)
         for position, pick in enumerate(picks):
@@ -835,16 +836,49 @@ class BM25Index:
         return docs, value.astype(np.float32)
 
     @staticmethod
-    def _sum(
-        terms: Sequence[tuple[np.ndarray, np.ndarray]], size: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Candidate passages and their scores: term scores summed in float32 in query-term
+    def _sum(terms: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> np.ndarray:
+        """Scores of every passage (0 = no term): term scores summed in float32 in query-term
         order from 0.0, as bm25s sums them (dense accumulation: no sort of the postings)."""
         scores = np.zeros(size, dtype=np.float32)
         for docs, values in terms:
             scores[docs] += values
-        cand = np.flatnonzero(scores > 0)
-        return cand, scores[cand]
+        return scores
+
+    def _scope_mask(
+        self, sources: Sequence[str] | None, since_ts: int | None, until_ts: int | None
+    ) -> np.ndarray | None:
+        """Which passages (by number) are in the source/date scope (None: no restriction).
+        Kept for the last few scopes of the current arrays: a question's restricted searches,
+        dense and BM25, ask for the same scopes."""
+        if sources is None and since_ts is None and until_ts is None:
+            return None
+        key = (
+            self._attr_version,
+            self._identity_seen,
+            len(self._length),
+            None if sources is None else tuple(sources),
+            since_ts,
+            until_ts,
+        )
+        mask = self._masks.get(key)
+        if mask is not None:
+            self._masks.move_to_end(key)
+            return mask
+        mask = np.ones(len(self._length), dtype=bool)
+        if sources is not None:
+            table = np.zeros(max(self._source_ids.values(), default=-1) + 2, dtype=bool)
+            table[[self._source_ids[s] + 1 for s in sources if s in self._source_ids]] = True
+            mask &= table[self._source + 1]  # source -1 (none) is never in a source scope
+        if since_ts is not None or until_ts is not None:
+            mask &= self._ts != NO_TS
+            if since_ts is not None:
+                mask &= self._ts >= since_ts
+            if until_ts is not None:
+                mask &= self._ts <= until_ts
+        self._masks[key] = mask
+        while len(self._masks) > 16:
+            self._masks.popitem(last=False)
+        return mask
 
     def _in_scope(
         self,
@@ -854,20 +888,8 @@ class BM25Index:
         until_ts: int | None,
     ) -> np.ndarray | None:
         """Which of ``docs`` are in the source/date scope (None: no restriction)."""
-        if sources is None and since_ts is None and until_ts is None:
-            return None
-        keep = np.ones(len(docs), dtype=bool)
-        if sources is not None:
-            ids = [self._source_ids[s] for s in sources if s in self._source_ids]
-            keep &= np.isin(self._source[docs], np.asarray(ids, dtype=np.int32))
-        if since_ts is not None or until_ts is not None:
-            ts = self._ts[docs]
-            keep &= ts != NO_TS
-            if since_ts is not None:
-                keep &= ts >= since_ts
-            if until_ts is not None:
-                keep &= ts <= until_ts
-        return keep
+        mask = self._scope_mask(sources, since_ts, until_ts)
+        return None if mask is None else mask[docs]
 
     def _top(
         self, con: sqlite3.Connection, cand: np.ndarray, scores: np.ndarray, k: int
