@@ -746,14 +746,30 @@ class ArticleStore:
         return self._call(read)
 
     def find_by_hash(self, content_hash: str) -> Article | None:
-        found = self._call(
-            lambda: self._articles_col.get(
-                where={"content_hash": content_hash}, limit=1, include=["metadatas"]
-            )
-        )
-        if not found["ids"]:
-            return None
-        return article_from_record(found["ids"][0], None, found["metadatas"][0])
+        """The committed article with this content hash, if any (found through the lexical
+        index: no scan of Chroma's metadata; at most one record read)."""
+
+        def read() -> Article | None:
+            self._lexical_ready()
+            article_id = self.lexical.article_with_hash(content_hash)
+            if article_id is None:
+                return None
+            found = self._articles_col.get(ids=[article_id], include=["metadatas"])
+            if not found["ids"]:
+                return None
+            return article_from_record(found["ids"][0], None, found["metadatas"][0])
+
+        return self._call(read)
+
+    def committed_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """``{article_id: content_hash}`` of the committed articles among ``article_ids``
+        (the lexical index's view: no Chroma read)."""
+
+        def read() -> dict[str, str]:
+            self._lexical_ready()
+            return {i: h for i, (h, _) in self.lexical.known(list(article_ids)).items()}
+
+        return self._call(read)
 
     def article_count(self) -> int:
         return self._call(lambda: self._articles_col.count())
