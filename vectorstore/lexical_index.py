@@ -48,7 +48,7 @@ import math
 import sqlite3
 import threading
 import uuid
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -221,7 +221,8 @@ class BM25Index:
         self._source_version = -1
         self._norm = np.zeros(0, dtype=np.float64)  # BM25 length norm per passage (_norms)
         self._norm_key: tuple | None = None
-        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()  # _scope_mask
+        self._orders: tuple[np.ndarray, ...] = ()  # passages by date and by source
+        self._orders_key: tuple | None = None
         self._term_ids: dict[str, int] = {}  # term -> id, valid while reset_id is unchanged
         self._term_cache_key: str | None = None
 
@@ -757,9 +758,9 @@ class BM25Index:
                     positive = dense > 0
                     scored[present] = (dense, positive, np.flatnonzero(positive))
                 dense, positive, cand = scored[present]
-                scope = self._scope_mask(request.sources, request.since_ts, request.until_ts)
+                scope = self._scope_docs(request.sources, request.since_ts, request.until_ts)
                 if scope is not None:
-                    cand = np.flatnonzero(positive & scope)
+                    cand = scope[positive[scope]]
                 picks.append(self._top(con, cand, dense[cand], request.k) if cand.size else None)
             docs = sorted({d for pick in picks if pick is not None for d in pick[0].tolist()})
             rows = self._passage_rows(con, docs)
@@ -844,41 +845,11 @@ class BM25Index:
             scores[docs] += values
         return scores
 
-    def _scope_mask(
-        self, sources: Sequence[str] | None, since_ts: int | None, until_ts: int | None
-    ) -> np.ndarray | None:
-        """Which passages (by number) are in the source/date scope (None: no restriction).
-        Kept for the last few scopes of the current arrays: a question's restricted searches,
-        dense and BM25, ask for the same scopes."""
-        if sources is None and since_ts is None and until_ts is None:
-            return None
-        key = (
-            self._attr_version,
-            self._identity_seen,
-            len(self._length),
-            None if sources is None else tuple(sources),
-            since_ts,
-            until_ts,
-        )
-        mask = self._masks.get(key)
-        if mask is not None:
-            self._masks.move_to_end(key)
-            return mask
-        mask = np.ones(len(self._length), dtype=bool)
-        if sources is not None:
-            table = np.zeros(max(self._source_ids.values(), default=-1) + 2, dtype=bool)
-            table[[self._source_ids[s] + 1 for s in sources if s in self._source_ids]] = True
-            mask &= table[self._source + 1]  # source -1 (none) is never in a source scope
-        if since_ts is not None or until_ts is not None:
-            mask &= self._ts != NO_TS
-            if since_ts is not None:
-                mask &= self._ts >= since_ts
-            if until_ts is not None:
-                mask &= self._ts <= until_ts
-        self._masks[key] = mask
-        while len(self._masks) > 16:
-            self._masks.popitem(last=False)
-        return mask
+    def _source_table(self, sources: Sequence[str]) -> np.ndarray:
+        """``table[source id + 1]``: is that source one of ``sources`` (id -1: no source)."""
+        table = np.zeros(max(self._source_ids.values(), default=-1) + 2, dtype=bool)
+        table[[self._source_ids[s] + 1 for s in sources if s in self._source_ids]] = True
+        return table
 
     def _in_scope(
         self,
@@ -888,8 +859,58 @@ class BM25Index:
         until_ts: int | None,
     ) -> np.ndarray | None:
         """Which of ``docs`` are in the source/date scope (None: no restriction)."""
-        mask = self._scope_mask(sources, since_ts, until_ts)
-        return None if mask is None else mask[docs]
+        if sources is None and since_ts is None and until_ts is None:
+            return None
+        keep = np.ones(len(docs), dtype=bool)
+        if sources is not None:
+            keep &= self._source_table(sources)[self._source[docs] + 1]
+        if since_ts is not None or until_ts is not None:
+            ts = self._ts[docs]
+            keep &= ts != NO_TS
+            if since_ts is not None:
+                keep &= ts >= since_ts
+            if until_ts is not None:
+                keep &= ts <= until_ts
+        return keep
+
+    def _scope_docs(
+        self, sources: Sequence[str] | None, since_ts: int | None, until_ts: int | None
+    ) -> np.ndarray | None:
+        """Every passage number in the scope (removed ones included; None: no restriction),
+        from per-version orders by date and by source: a date range is a slice, a source a
+        few slices, so a restricted search never scans every passage."""
+        if sources is None and since_ts is None and until_ts is None:
+            return None
+        key = (self._attr_version, self._identity_seen, len(self._length))
+        if self._orders_key != key:
+            by_ts = np.argsort(self._ts, kind="stable").astype(np.int32)
+            by_source = np.argsort(self._source, kind="stable").astype(np.int32)
+            self._orders = (by_ts, self._ts[by_ts], by_source, self._source[by_source])
+            self._orders_key = key
+        by_ts, ts_sorted, by_source, source_sorted = self._orders
+        if since_ts is not None or until_ts is not None:
+            lo = np.searchsorted(
+                ts_sorted,
+                NO_TS if since_ts is None else since_ts,
+                side="right" if since_ts is None else "left",
+            )
+            hi = (
+                len(ts_sorted)
+                if until_ts is None
+                else np.searchsorted(ts_sorted, until_ts, "right")
+            )
+            docs = by_ts[lo:hi]
+            if sources is not None:
+                docs = docs[self._source_table(sources)[self._source[docs] + 1]]
+            return docs
+        assert sources is not None
+        parts = []
+        for name in dict.fromkeys(sources):
+            sid = self._source_ids.get(name)
+            if sid is not None:
+                lo, hi = np.searchsorted(source_sorted, [sid, sid + 1])
+                parts.append(by_source[lo:hi])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
     def _top(
         self, con: sqlite3.Connection, cand: np.ndarray, scores: np.ndarray, k: int
@@ -954,10 +975,13 @@ class BM25Index:
             return out
         with self._mutex, self._read() as con:
             self._snapshot(con)
-            unique = list(dict.fromkeys(ranked))
+            # Placed slice by slice, best first, until every request has its k (often the
+            # unrestricted and the broad scopes are served by the first slice).
             doc_of: dict[str, int] = {}
-            for begin in range(0, len(unique), 500):
-                part = unique[begin : begin + 500]
+            placed = 0
+            while placed < len(ranked):
+                part = list(dict.fromkeys(ranked[placed : placed + 250]))
+                placed += 250
                 doc_of.update(
                     con.execute(
                         f"SELECT chunk_id, doc FROM passages "  # noqa: S608
@@ -965,17 +989,19 @@ class BM25Index:
                         part,
                     ).fetchall()
                 )
-            positions = np.array(
-                [i for i, cid in enumerate(ranked) if cid in doc_of], dtype=np.int64
-            )
-            docs = np.array([doc_of[ranked[i]] for i in positions.tolist()], dtype=np.int64)
-            inside = docs < len(self._length)
-            positions, docs = positions[inside], docs[inside]
-            picks: list[np.ndarray] = []
-            for request in requests:
-                keep = self._in_scope(docs, request.sources, request.since_ts, request.until_ts)
-                chosen = np.arange(len(docs)) if keep is None else np.flatnonzero(keep)
-                picks.append(chosen[: max(request.k, 0)])
+                positions = np.array(
+                    [i for i, cid in enumerate(ranked[:placed]) if cid in doc_of], dtype=np.int64
+                )
+                docs = np.array([doc_of[ranked[i]] for i in positions.tolist()], dtype=np.int64)
+                inside = docs < len(self._length)
+                positions, docs = positions[inside], docs[inside]
+                picks: list[np.ndarray] = []
+                for request in requests:
+                    keep = self._in_scope(docs, request.sources, request.since_ts, request.until_ts)
+                    chosen = np.arange(len(docs)) if keep is None else np.flatnonzero(keep)
+                    picks.append(chosen[: max(request.k, 0)])
+                if all(len(pick) >= r.k for pick, r in zip(picks, requests, strict=True)):
+                    break
             wanted = sorted({int(docs[i]) for pick in picks for i in pick.tolist()})
             rows = self._passage_rows(con, wanted)
             names = {i: name for name, i in self._source_ids.items()}
