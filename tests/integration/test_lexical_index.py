@@ -275,6 +275,33 @@ def test_lookup_places_committed_passages_and_skips_unknown_ids(tmp_path: Path) 
     assert index.article_with_hash("h") is None
 
 
+def test_an_index_written_before_the_lookup_indexes_gains_them_on_open(tmp_path: Path) -> None:
+    """Files of the same schema written by the previous version (no ``chunk_id`` and
+    ``content_hash`` indexes) are migrated in place when opened: nothing rebuilt or lost."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    index = BM25Index(path, tokenize, TOKENIZER_ID)
+    index.reset("test")
+    passages = (IndexedPassage("a:0@h", 0, 0, 6, "opened harbour"),)
+    index.apply([IndexedArticle("a", "h", 1, "Bridge", passages=passages)])
+    index.close()
+    con = sqlite3.connect(path)
+    con.execute("DROP INDEX passages_chunk")
+    con.execute("DROP INDEX articles_hash")
+    con.commit()
+    con.close()
+
+    reopened = BM25Index(path, tokenize, TOKENIZER_ID)
+    assert reopened.state().docs == 1 and reopened.state().identity == "test"
+    assert set(reopened.lookup(["a:0@h"])) == {"a:0@h"}
+    assert reopened.article_with_hash("h") == "a"
+    con = sqlite3.connect(path)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    con.close()
+    assert {"passages_chunk", "articles_hash"} <= names
+
+
 def test_a_kill_inside_the_index_transaction_loses_nothing(tmp_path: Path) -> None:
     """``apply`` is one SQLite transaction: a process killed inside it leaves the old state."""
     path = tmp_path / "x.sqlite3"
