@@ -305,6 +305,13 @@ def test_refresh_killed_mid_feed_loses_and_duplicates_nothing(
     proc = subprocess.Popen([*briefbot, "refresh", "--json"], env=env)
     try:
         assert site.arrived("/a96").wait(180), "the refresh reached the hanging entry"
+        # ingest writes a batch in the background while it reads the next source: wait for the
+        # first article's commit (application state), then kill while the second one hangs
+        watcher = ArticleStore(Settings(home=home, collection="killed").store_config())
+        deadline = time.monotonic() + 120
+        while watcher.article_count() < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert proc.poll() is None, "the refresh is still waiting on the hanging entry"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     finally:
