@@ -157,10 +157,6 @@ class _Search:
 class HybridRetriever:
     """Dense + BM25 retrieval over an ``ArticleStore`` with source/date awareness."""
 
-    pool_k: int = 1000
-    """Passages of the one dense query per question that every restricted dense list is
-    answered from (at 1M passages the query costs ~5-9 ms; reading records would cost 10x)."""
-
     def __init__(
         self,
         store: ArticleStore,
@@ -322,7 +318,7 @@ class HybridRetriever:
             vectors = embeddings.embed_documents([query, *(c.text for c in clauses)])
         else:
             vectors = [embeddings.embed_query(query)]
-        dense_lists = self._dense_lists(plan, vectors, max(self.pool_k, fetch_k))
+        dense_lists = self._dense_lists(plan, vectors, max(self.params.pool_k, fetch_k))
         lexical = [s for s in plan if s.weight_lexical > 0]
         found = self.store.lexical_hits(
             [

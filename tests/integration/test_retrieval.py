@@ -225,8 +225,8 @@ def test_one_unfiltered_chroma_query_per_question(
     assert queries[0].get("where") is None and queries[0]["include"] == ["distances"]
 
     queries.clear()
-    small = HybridRetriever(store=store, settings=settings)
-    small.pool_k = 5  # far fewer than the store holds: scopes find few of theirs in the pool
+    # far fewer than the store holds: scopes find few of theirs in the pool
+    small = HybridRetriever(store=store, settings=settings).with_params(pool_k=5)
     for passage in small.search(question, k=6):
         assert passage.article.text[passage.chunk.start : passage.chunk.end] == passage.chunk.text
         for found in passage.found_by:
