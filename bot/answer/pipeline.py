@@ -40,6 +40,7 @@ from bot.answer.evidence import assess, decide, excerpt, select_for_model
 from bot.answer.extractive import extractive_answer
 from bot.answer.question import Question
 from bot.answer.sentences import AnswerBuilder
+from bot.answer.short import settle
 from bot.claims import make_citation
 from bot.llm.prompts import ANSWER_PROMPT, NO_ANSWER, format_passages
 from bot.types import Answer, Citation, SearchFilters
@@ -112,6 +113,19 @@ def answer_question(
     )
     if not decision.answerable:
         return _abstain(question, on_token)
+
+    settled = settle(bot, read, evidence, filters)
+    if settled is not None and settled.citations:
+        log.info("settled by code: %r", settled.short_answer)
+        if on_token:
+            on_token(settled.text)
+        first = {p.chunk.id: p for p in settled.used}
+        shown = list(first.values()) + [
+            ev.passage for ev in evidence if ev.passage.chunk.id not in first
+        ]
+        return Answer(
+            question, settled.text, False, settled.citations, [], shown, settled.short_answer
+        )
 
     llm = bot.llm
     # A model's profile (declared in bot.llm, never probed) says how many passages and characters

@@ -1,0 +1,505 @@
+"""The short answer, settled by code from verified quotes: a name, a number, a date, yes or no.
+
+``settle(bot, question, evidence)`` reads the question's kind (``Question.kind``) and looks for
+the answer where that kind says it must be:
+
+- **who / which**: the proper names (``bot.text.speech.entities``) of the passage sentences
+  that bear on the question, less the names the question itself gives and the publishers; the
+  name found in the most articles (weighted by how well each sentence bears on the question)
+  is the answer, shown with the quotes that contain it;
+- **how many**: the figures (``bot.text.figures``) of the best sentence that holds one the
+  question does not give; **when**: its dates (``bot.text.dates.find_dates``, resolved
+  against the article's date);
+- **said** ("What did X say about Y", "… according to X"): the sentences whose speaker
+  (``bot.text.speech.span_speakers``) is X, best on Y first — X's own words, never the
+  narrator's;
+- **yes/no, both sources, before/after**: the question is cut into its sides (one per named
+  publication, ``HybridRetriever.analyse``); each side is a claim checked by the claim checker
+  (``bot.claims.checker.check``) against that side's own sources. Every side supported → the
+  sources say it; a side contradicted → they do not; before/after compares the publication
+  dates of the supporting articles. Anything else leaves the short answer None, and the
+  answer says what each source says.
+
+Code decides; no model is asked. A short answer is only returned with the quotes it comes from.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.answer.evidence import Evidence
+from bot.answer.extractive import balanced_span, quote_line
+from bot.answer.question import Question
+from bot.claims.checker import ClaimCheck, Verdict, check
+from bot.text.dates import display_label, find_dates, parse_article_date
+from bot.text.figures import figures
+from bot.text.speech import actor_key, clean_name, entities, is_nationality, same_actor
+from bot.text.speech import span_speakers as speakers_of
+from bot.text.untrusted import looks_like_instruction
+from bot.text.words import claim_stems, claim_terms, coverage
+from bot.types import Citation, SearchFilters
+from vectorstore.models import ScoredChunk
+from vectorstore.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from bot.service import Briefbot
+
+log = logging.getLogger(__name__)
+
+YES, NO = "Yes", "No"
+
+
+@dataclass
+class Settled:
+    """What code found: the short answer (None when unsettled), its sentences and quotes."""
+
+    short_answer: str | None
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    used: list[ScoredChunk] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage: ScoredChunk
+    start: int
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        assert self.passage.article is not None
+        return self.passage.article.text[self.start : self.end]
+
+
+def _sentences(evidence: Sequence[Evidence], passages: int = 8) -> list[_Sentence]:
+    """The sentences of the best passages, best bearing on the question first; injected
+    instructions are never evidence."""
+    out = []
+    for ev in evidence[:passages]:
+        article = ev.passage.article
+        assert article is not None
+        for start, end, score in ev.sentences:
+            if not looks_like_instruction(article.text[start:end]):
+                out.append(_Sentence(ev.passage, start, end, score))
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def _quotes(picks: Sequence[_Sentence], limit: int = 2) -> tuple[str, list[Citation], list]:
+    """Lines ``Source: “…” [n]`` for the picked sentences (balanced marks, distinct spans)."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    used: list[ScoredChunk] = []
+    seen: set[tuple[str, int, int]] = set()
+    for pick in picks:
+        if len(citations) >= limit:
+            break
+        article = pick.passage.article
+        assert article is not None
+        span = balanced_span(article.text, pick.start, pick.end)
+        if span is None or (article.id, *span) in seen:
+            continue
+        if any(a == article.id and s < span[1] and span[0] < e for a, s, e in seen):
+            continue
+        line, citation = quote_line(len(citations) + 1, pick.passage, *span)
+        if not citation.verified:
+            continue
+        seen.add((article.id, *span))
+        lines.append(line)
+        citations.append(citation)
+        used.append(pick.passage)
+    return "\n".join(lines), citations, used
+
+
+def _lead(short: str | None, body: str) -> str:
+    return body if short is None else f"{short}.\n{body}" if body else f"{short}."
+
+
+# ---- names -------------------------------------------------------------------------------
+
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|de|the|for)\s+)?[A-Z0-9][\w'’\-]*)*")
+
+
+def name_mentions(sentence: str) -> list[str]:
+    """The proper names of a sentence as written: runs of capitalised words that
+    ``bot.text.speech.entities`` (the one definition of a name) also reads as names."""
+    keys = entities(sentence)
+    out = []
+    for match in _CAPITALISED_RUN.finditer(sentence):
+        name = clean_name(match.group().rstrip("'’"))
+        if name and name.endswith(("'s", "’s")):
+            name = name[:-2]
+        if name and actor_key(name) in keys and not is_nationality(name):
+            out.append(name)
+    return out
+
+
+def _words(name: str) -> frozenset[str]:
+    return frozenset(actor_key(w) for w in name.split() if actor_key(w))
+
+
+def _given_names(question: Question, sources: Sequence[str]) -> set[str]:
+    """Name words the question itself gives, and the publishers: never the answer."""
+    given = set(claim_stems(question.text)) | entities(question.text)
+    for source in sources:
+        given |= entities(source) | {actor_key(source)}
+    return given
+
+
+def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    sentences = _sentences(evidence)
+    if not sentences:
+        return None
+    floor = sentences[0].score * 0.6
+    sources = {s.passage.article.source or "" for s in sentences if s.passage.article}
+    given = _given_names(question, sorted(sources))
+    best: dict[frozenset[str], dict[str, float]] = {}  # name words -> article id -> score
+    forms: dict[frozenset[str], dict[str, int]] = {}
+    for s in sentences:
+        if s.score < floor:
+            continue
+        for name in name_mentions(s.text):
+            words = _words(name)
+            if not words or words <= given or actor_key(name) in given:
+                continue
+            assert s.passage.article is not None
+            per_article = best.setdefault(words, {})
+            aid = s.passage.article.id
+            per_article[aid] = max(per_article.get(aid, 0.0), s.score)
+            forms.setdefault(words, {})
+            forms[words][name] = forms[words].get(name, 0) + 1
+    for words, bonus in _subject_votes(question, sentences[:3]).items():
+        if words in best:
+            best[words]["subject"] = bonus
+    if not best:
+        return None
+    # "Bankman-Fried" counts for "Sam Bankman-Fried": a name's votes go to the longer names
+    # that contain all its words.
+    totals: dict[frozenset[str], float] = {}
+    for words in best:
+        merged: dict[str, float] = {}
+        for other, per_article in best.items():
+            if words <= other or other <= words:
+                for aid, score in per_article.items():
+                    merged[aid] = max(merged.get(aid, 0.0), score)
+        totals[words] = sum(merged.values()) + 0.01 * len(words)
+    winner = max(totals, key=lambda w: totals[w])
+    longer = [o for o in totals if winner < o]
+    if longer:  # "Kim" stands for "Kim Jong Un": show the fullest form the sources give
+        winner = max(longer, key=lambda w: (totals[w], len(w)))
+    display = max(forms[winner], key=lambda n: (forms[winner][n], len(n)))
+    picks = [
+        s
+        for s in sentences
+        if any(_words(n) >= winner or winner >= _words(n) for n in name_mentions(s.text))
+        and winner & _words(" ".join(name_mentions(s.text)))
+    ]
+    picks = _one_per_article(picks)
+    body, citations, used = _quotes(picks)
+    if not citations:
+        return None
+    return Settled(display, _lead(display, body), citations, used)
+
+
+def _subject_votes(question: Question, sentences: Sequence[_Sentence]) -> dict:
+    """ "Who rejected X?": in the best sentences, the name right before the question's verb
+    ("Kim Jong Un rejected …") is the one asked for — a vote as strong as a sentence."""
+    match = re.match(
+        r"\s*(?:who|which\s+\w+)\s+(?:(?:has|had|have|was|is|did)\s+)?(\w+)",
+        question.text,
+        re.IGNORECASE,
+    )
+    if match is None:
+        return {}
+    verb = claim_terms(match.group(1))
+    if not verb:
+        return {}
+    votes: dict[frozenset[str], float] = {}
+    for s in sentences:
+        text = s.text
+        for token in re.finditer(r"[\w'’\-]+", text):
+            if claim_terms(token.group()) and claim_terms(token.group())[0].stem == verb[0].stem:
+                before = name_mentions(text[: token.start()])
+                if before:
+                    words = _words(before[-1])
+                    votes[words] = max(votes.get(words, 0.0), s.score)
+                break
+    return votes
+
+
+def _one_per_article(picks: Sequence[_Sentence]) -> list[_Sentence]:
+    """The best sentence of each article first, then the rest."""
+    seen: set[str] = set()
+    first, rest = [], []
+    for pick in picks:
+        aid = pick.passage.chunk.article_id
+        (rest if aid in seen else first).append(pick)
+        seen.add(aid)
+    return first + rest
+
+
+# ---- numbers and dates ---------------------------------------------------------------------
+
+
+def _number(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    given = set(figures(question.text))
+    for s in _sentences(evidence)[:6]:
+        found = [
+            f for f in figures(s.text) if f not in given and not re.fullmatch(r"(19|20)\d\d", f)
+        ]
+        if found:
+            body, citations, used = _quotes([s], limit=1)
+            if citations:
+                return Settled(found[0], _lead(found[0], body), citations, used)
+    return None
+
+
+def _date(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    asked = {d.label.lower() for d in find_dates(question.text)}
+    for s in _sentences(evidence)[:6]:
+        article = s.passage.article
+        assert article is not None
+        day = parse_article_date(article.published_at)
+        found = [d for d in find_dates(s.text, day) if d.label.lower() not in asked]
+        if found:
+            label = display_label(found[0])
+            body, citations, used = _quotes([s], limit=1)
+            if citations:
+                return Settled(label, _lead(label, body), citations, used)
+    return None
+
+
+# ---- someone's own words -------------------------------------------------------------------
+
+
+def _said(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    """X's own words on the question: sentences anywhere in the best articles whose speaker is
+    X and which hold the question's other words; X's own words (a sentence that is mostly
+    quotation) before the narrator's report of them. The short answer stays None (what someone
+    said is not a few words); the quote is the answer."""
+    speaker = question.speaker
+    if not speaker:
+        return None
+    speaker_stems = claim_stems(speaker)
+    topic = [t for t in question.focus_terms if t.stem not in speaker_stems]
+    if not topic:
+        return None
+    picks: list[tuple[float, float, _Sentence]] = []
+    seen: set[str] = set()
+    for ev in evidence[:6]:
+        article = ev.passage.article
+        assert article is not None
+        if article.id in seen:
+            continue
+        seen.add(article.id)
+        for start, end in sentence_spans(article.text, 0, len(article.text)):
+            text = article.text[start:end]
+            on_topic = coverage(topic, claim_stems(text))
+            if on_topic <= 0 or looks_like_instruction(text):
+                continue
+            if any(same_actor(speaker, who) for who in speakers_of(article.text, start, end)):
+                pick = _Sentence(ev.passage, start, end, on_topic)
+                picks.append((on_topic, _quoted_share(pick), pick))
+    if not picks:
+        return None
+    best = max(p[0] for p in picks)
+    ranked = sorted((p for p in picks if p[0] >= best * 0.8), key=lambda p: (-p[1], -p[0]))
+    body, citations, used = _quotes([p[2] for p in ranked], limit=1)
+    if not citations:
+        return None
+    return Settled(None, body, citations, used)
+
+
+def _quoted_share(sentence: _Sentence) -> float:
+    """How much of the sentence (balanced within its paragraph) is inside quotation marks."""
+    article = sentence.passage.article
+    assert article is not None
+    span = balanced_span(article.text, sentence.start, sentence.end) or (
+        sentence.start,
+        sentence.end,
+    )
+    text = article.text[span[0] : span[1]]
+    inside = sum(len(m.group()) for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text))
+    return round(inside / max(1, len(text)), 1)
+
+
+# ---- yes / no ------------------------------------------------------------------------------
+
+_SCAFFOLD = re.compile(
+    r"\b(?:does|do|did|is|are|was|were|has|have|had|the|an?|articles?|reports?|reporting|"
+    r"reported|posts?|coverage|source|sources|both|also|another|same|while|whereas|and|or|"
+    r"suggests?|suggested|indicates?|indicated|implies|imply|claims?|mention(?:s|ed)?|"
+    r"discuss(?:es|ed)?|describes?|described|from|by|in|that|according|to|as|per|"
+    r"published|on|one|other)\b",
+    re.IGNORECASE,
+)
+_CONFLICT = re.compile(
+    r"\binconsisten|\bdiscrepan|\bcontradict|\bno\s+change\b|\bnot\s+(?:consistent|the same)",
+    re.IGNORECASE,
+)
+_AGREEMENT = re.compile(
+    r"\bconsisten|\bsame\b|\bsimilar|\baligned?\b|\bboth\b|\bagree", re.IGNORECASE
+)
+_DIFFERENCE = re.compile(r"\bdiffer|\bchange|\bcontrast|\bshift", re.IGNORECASE)
+_FRAME = re.compile(
+    r"^(?:between|after|before|following)\b[^,]*,\s*|,?\s*(?:was|is|were|did|has)\s+there\s+"
+    r"(?:an?\s+)?(?:change|consistency|inconsistency|discrepancy|difference)\b.*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Side:
+    claim: str
+    sources: tuple[str, ...]
+
+
+def side_claim(text: str) -> str:
+    """A side of a question as a claim: the question's scaffolding ("Does the article from …
+    suggest that") taken out, the content kept."""
+    text = re.sub(r"['‘’\"“”]", " ", text)
+    text = text.strip(" ,;?")
+    kept = text
+    for _ in range(3):  # leading scaffolding only ("Does the article suggest that X …")
+        m = re.match(
+            r"^(?:(?:does|do|did|is|are|was|were|has|have|had|the|an?|articles?|reports?|"
+            r"from|by|both|also|another|while|whereas|and|or|same|source|that|other|one|"
+            r"suggests?|suggested|indicates?|indicated|implies|imply|claims?|"
+            r"mention(?:s|ed)?|discuss(?:es|ed)?|describes?|described|reported|published)\s+)+",
+            kept,
+            re.IGNORECASE,
+        )
+        if not m:
+            break
+        kept = kept[m.end() :]
+    return " ".join(kept.split())
+
+
+def _sides(bot: Briefbot, question: Question) -> list[_Side]:
+    analysis = bot.retriever.analyse(question.text)
+    clauses = [c for c in analysis.clauses if c.sources]
+    if clauses:
+        return [_Side(side_claim(c.text), c.sources) for c in clauses if claim_terms(c.text)]
+    return [_Side(side_claim(analysis.topic or question.text), analysis.named_sources())]
+
+
+def _check_side(
+    bot: Briefbot, side: _Side, filters: SearchFilters | None
+) -> tuple[ClaimCheck, list[ScoredChunk]]:
+    scope = SearchFilters(
+        sources=side.sources or (filters.sources if filters else ()),
+        since=filters.since if filters else None,
+        until=filters.until if filters else None,
+    )
+    passages = [
+        p for p in bot.retriever.retrieve(side.claim, k=6, filters=scope) if p.article is not None
+    ]
+    result = check(
+        side.claim, passages, embeddings=bot.sentence_embeddings, thresholds=bot.settings.claims
+    )
+    return result, passages
+
+
+def _side_lines(
+    checks: Sequence[tuple[ClaimCheck, list[ScoredChunk]]],
+) -> tuple[str, list[Citation], list[ScoredChunk]]:
+    """What each side's sources say: the checker's quote for each side that has one."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    used: list[ScoredChunk] = []
+    for result, passages in checks:
+        for citation, index in zip(result.citations, result.passages, strict=True):
+            passage = passages[index]
+            assert passage.article is not None
+            span = balanced_span(passage.article.text, citation.start, citation.end)
+            if span is None or any(
+                c.article_id == citation.article_id and c.start == span[0] for c in citations
+            ):
+                continue
+            line, cited = quote_line(len(citations) + 1, passage, *span)
+            if cited.verified:
+                lines.append(line)
+                citations.append(cited)
+                used.append(passage)
+    return "\n".join(lines), citations, used
+
+
+def _yes_no(bot: Briefbot, question: Question, filters: SearchFilters | None) -> Settled | None:
+    sides = [s for s in _sides(bot, question) if s.claim]
+    if not sides:
+        return None
+    checks = [_check_side(bot, side, filters) for side in sides]
+    verdicts = [c.verdict for c, _ in checks]
+    log.info("yes/no sides %s: %s", [s.claim for s in sides], [v.value for v in verdicts])
+    text = question.text
+    conflict_asked = bool(_CONFLICT.search(text))
+    short: str | None = None
+    if Verdict.CONTRADICTED in verdicts:
+        short = YES if conflict_asked or _DIFFERENCE.search(text) else NO
+    elif all(v is Verdict.SUPPORTED for v in verdicts):
+        short = NO if conflict_asked else YES
+    body, citations, used = _side_lines(checks)
+    if not citations:
+        return None
+    return Settled(short, _lead(short, body), citations, used)
+
+
+def _order(bot: Briefbot, question: Question, filters: SearchFilters | None) -> Settled | None:
+    """ "Was X reported before Y": the publication dates of the articles that support X and Y."""
+    match = re.search(r"\b(before|after)\b", question.text, re.IGNORECASE)
+    if match is None:
+        return None
+    analysis = bot.retriever.analyse(question.text)
+    cut = match.start()
+    halves = (question.text[:cut], question.text[match.end() :])
+    sides = []
+    for lo, half in ((0, halves[0]), (match.end(), halves[1])):
+        named = tuple(
+            dict.fromkeys(
+                s for m in analysis.sources if lo <= m.start < lo + len(half) for s in m.sources
+            )
+        )
+        sides.append(_Side(side_claim(half), named))
+    checks = [_check_side(bot, side, filters) for side in sides]
+    body, citations, used = _side_lines(checks)
+    if not citations:
+        return None
+    short = None
+    if all(c.supported for c, _ in checks):
+        first, second = (parse_article_date(c.citations[0].published_at) for c, _ in checks)
+        if first and second and first != second:
+            earlier = first < second
+            short = YES if earlier == (match.group(1).lower() == "before") else NO
+    return Settled(short, _lead(short, body), citations, used)
+
+
+# ---- dispatch ------------------------------------------------------------------------------
+
+
+def settle(
+    bot: Briefbot,
+    question: Question,
+    evidence: Sequence[Evidence],
+    filters: SearchFilters | None = None,
+) -> Settled | None:
+    """The answer code can give by itself for this kind of question, or None (then the model
+    writes and its sentences are checked)."""
+    kind = question.kind
+    if kind in ("who", "which"):
+        return _entity(question, evidence)
+    if kind == "how_many":
+        return _number(question, evidence)
+    if kind == "when":
+        return _date(question, evidence)
+    if kind == "said":
+        return _said(question, evidence)
+    if kind in ("yes_no", "compare"):
+        return _yes_no(bot, question, filters)
+    if kind == "order":
+        return _order(bot, question, filters)
+    return None
