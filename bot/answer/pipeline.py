@@ -85,6 +85,7 @@ def answer_question(
     filters: SearchFilters | None = None,
     history: Sequence[tuple[str, str]] = (),
     on_token: Callable[[str], None] | None = None,
+    on_short: Callable[[str], None] | None = None,
 ) -> Answer:
     """A cited answer to ``question`` from the articles in ``bot``'s store.
 
@@ -92,6 +93,8 @@ def answer_question(
     ``on_token`` receives the answer text as it becomes final: each model sentence once code has
     checked it (so what streams is exactly ``Answer.answer``), or an extractive answer or the
     abstention in one piece. Every returned citation is verified verbatim.
+    ``on_short`` receives the short answer (``Answer.short_answer``) before any text streams,
+    when code settles one; it is not part of ``Answer.answer``: displays show it first, in bold.
     """
     read = Question.read(question, history)
     question = read.text
@@ -117,6 +120,8 @@ def answer_question(
     settled = settle(bot, read, evidence, filters)
     if settled is not None and settled.citations:
         log.info("settled by code: %r", settled.short_answer)
+        if on_short and settled.short_answer:
+            on_short(settled.short_answer)
         if on_token:
             on_token(settled.text)
         first = {p.chunk.id: p for p in settled.used}

@@ -29,18 +29,28 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.answer.evidence import Evidence
+from bot.answer.evidence import Evidence, metadata_text
 from bot.answer.extractive import balanced_span, quote_line
 from bot.answer.question import Question
+from bot.claims import best_quote_span
 from bot.claims.checker import ClaimCheck, Verdict, check
 from bot.text.dates import display_label, find_dates, parse_article_date
 from bot.text.figures import figures
-from bot.text.speech import actor_key, clean_name, entities, is_nationality, same_actor
+from bot.text.speech import (
+    TITLES,
+    actor_key,
+    clean_name,
+    entities,
+    is_nationality,
+    same_actor,
+    with_capitals,
+)
 from bot.text.speech import span_speakers as speakers_of
 from bot.text.untrusted import looks_like_instruction
-from bot.text.words import claim_stems, claim_terms, coverage
+from bot.text.words import claim_stems, claim_terms, coverage, names_and_numbers, word_set
 from bot.types import Citation, SearchFilters
 from vectorstore.models import ScoredChunk
 from vectorstore.sentences import sentence_spans
@@ -117,25 +127,43 @@ def _quotes(picks: Sequence[_Sentence], limit: int = 2) -> tuple[str, list[Citat
 
 
 def _lead(short: str | None, body: str) -> str:
-    return body if short is None else f"{short}.\n{body}" if body else f"{short}."
+    """The answer's sentences (the short answer is a field of its own, shown first)."""
+    return body
 
 
 # ---- names -------------------------------------------------------------------------------
 
+_NOT_NAMES = word_set(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december week"""
+)
 _CAPITALISED_RUN = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|de|the|for)\s+)?[A-Z0-9][\w'’\-]*)*")
 
 
-def name_mentions(sentence: str) -> list[str]:
-    """The proper names of a sentence as written: runs of capitalised words that
-    ``bot.text.speech.entities`` (the one definition of a name) also reads as names."""
+_TITLE_WORDS = re.compile(rf"^(?:(?:{TITLES})\s+)+", re.IGNORECASE)
+
+
+def name_mentions(sentence: str) -> list[tuple[str, bool]]:
+    """The proper names of a sentence as written, each with whether it is a single word
+    opening the sentence (then it may be any capitalised word: "Additionally"): runs of
+    capitalised words that ``bot.text.speech.entities`` (the one definition of a name) also
+    reads as names, less a leading title ("CEO Caroline Ellison") and possessives."""
     keys = entities(sentence)
     out = []
     for match in _CAPITALISED_RUN.finditer(sentence):
-        name = clean_name(match.group().rstrip("'’"))
-        if name and name.endswith(("'s", "’s")):
-            name = name[:-2]
-        if name and actor_key(name) in keys and not is_nationality(name):
-            out.append(name)
+        offset = match.start()
+        for piece in re.split(r"(['’]s)\b\s*", match.group()):
+            if not piece or piece in ("'s", "’s"):
+                offset += len(piece)
+                continue
+            name = clean_name(piece.rstrip("'’"))
+            opening = offset == 0
+            offset += len(piece)
+            if not name or actor_key(name) not in keys | {actor_key(piece)}:
+                continue
+            name = _TITLE_WORDS.sub("", name).strip()
+            if name and not is_nationality(name) and name.casefold() not in _NOT_NAMES:
+                out.append((name, opening and " " not in name and not name.isupper()))
     return out
 
 
@@ -160,10 +188,15 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
     given = _given_names(question, sorted(sources))
     best: dict[frozenset[str], dict[str, float]] = {}  # name words -> article id -> score
     forms: dict[frozenset[str], dict[str, int]] = {}
+    mid_sentence = {
+        actor_key(n) for s in sentences for n, opening in name_mentions(s.text) if not opening
+    }
     for s in sentences:
         if s.score < floor:
             continue
-        for name in name_mentions(s.text):
+        for name, opening in name_mentions(s.text):
+            if opening and actor_key(name) not in mid_sentence:
+                continue
             words = _words(name)
             if not words or words <= given or actor_key(name) in given:
                 continue
@@ -196,8 +229,7 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
     picks = [
         s
         for s in sentences
-        if any(_words(n) >= winner or winner >= _words(n) for n in name_mentions(s.text))
-        and winner & _words(" ".join(name_mentions(s.text)))
+        if any(winner <= _words(n) or _words(n) <= winner for n, _ in name_mentions(s.text))
     ]
     picks = _one_per_article(picks)
     body, citations, used = _quotes(picks)
@@ -226,7 +258,7 @@ def _subject_votes(question: Question, sentences: Sequence[_Sentence]) -> dict:
             if claim_terms(token.group()) and claim_terms(token.group())[0].stem == verb[0].stem:
                 before = name_mentions(text[: token.start()])
                 if before:
-                    words = _words(before[-1])
+                    words = _words(before[-1][0])
                     votes[words] = max(votes.get(words, 0.0), s.score)
                 break
     return votes
@@ -388,9 +420,21 @@ def _sides(bot: Briefbot, question: Question) -> list[_Side]:
     return [_Side(side_claim(analysis.topic or question.text), analysis.named_sources())]
 
 
-def _check_side(
-    bot: Briefbot, side: _Side, filters: SearchFilters | None
-) -> tuple[ClaimCheck, list[ScoredChunk]]:
+@dataclass
+class _SideResult:
+    """One side of a yes/no question: the checker's verdict over that side's own sources, and
+    whether those sources at least report on it (passage holding its names and most terms)."""
+
+    check: ClaimCheck
+    passages: list[ScoredChunk]
+    reported: bool
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.check.verdict
+
+
+def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _SideResult:
     scope = SearchFilters(
         sources=side.sources or (filters.sources if filters else ()),
         since=filters.since if filters else None,
@@ -402,23 +446,49 @@ def _check_side(
     result = check(
         side.claim, passages, embeddings=bot.sentence_embeddings, thresholds=bot.settings.claims
     )
-    return result, passages
+    thresholds = bot.settings.answer
+    terms = claim_terms(side.claim)
+    names = names_and_numbers(terms)
+    reported = False
+    for p in passages:
+        stems = with_capitals(claim_stems(p.chunk.text + "\n" + metadata_text(p)))
+        if coverage(terms, stems) >= thresholds.side_coverage and (
+            not names or coverage(names, stems) >= thresholds.side_names
+        ):
+            reported = True
+            break
+    return _SideResult(result, passages, reported or result.supported)
 
 
 def _side_lines(
-    checks: Sequence[tuple[ClaimCheck, list[ScoredChunk]]],
+    bot: Briefbot, sides: Sequence[_Side], results: Sequence[_SideResult]
 ) -> tuple[str, list[Citation], list[ScoredChunk]]:
-    """What each side's sources say: the checker's quote for each side that has one."""
+    """What each side's sources say: the checker's quote when it found one, else the sentence
+    of the side's best passage that bears most on it (shown as what that source says, with
+    no claim that it settles the side)."""
     lines: list[str] = []
     citations: list[Citation] = []
     used: list[ScoredChunk] = []
-    for result, passages in checks:
-        for citation, index in zip(result.citations, result.passages, strict=True):
-            passage = passages[index]
+    for side, result in zip(sides, results, strict=True):
+        spans = [
+            (result.passages[i], c.start, c.end)
+            for c, i in zip(result.check.citations, result.check.passages, strict=True)
+        ]
+        if not spans and result.passages:
+            passage = result.passages[0]
             assert passage.article is not None
-            span = balanced_span(passage.article.text, citation.start, citation.end)
+            try:
+                start, end = best_quote_span(
+                    passage.article, passage.chunk, side.claim, embeddings=bot.sentence_embeddings
+                )
+            except ValueError:
+                continue
+            spans = [(passage, start, end)]
+        for passage, start, end in spans:
+            assert passage.article is not None
+            span = balanced_span(passage.article.text, start, end)
             if span is None or any(
-                c.article_id == citation.article_id and c.start == span[0] for c in citations
+                c.article_id == passage.article.id and c.start == span[0] for c in citations
             ):
                 continue
             line, cited = quote_line(len(citations) + 1, passage, *span)
@@ -433,17 +503,17 @@ def _yes_no(bot: Briefbot, question: Question, filters: SearchFilters | None) ->
     sides = [s for s in _sides(bot, question) if s.claim]
     if not sides:
         return None
-    checks = [_check_side(bot, side, filters) for side in sides]
-    verdicts = [c.verdict for c, _ in checks]
+    results = [_check_side(bot, side, filters) for side in sides]
+    verdicts = [r.verdict for r in results]
     log.info("yes/no sides %s: %s", [s.claim for s in sides], [v.value for v in verdicts])
     text = question.text
     conflict_asked = bool(_CONFLICT.search(text))
     short: str | None = None
     if Verdict.CONTRADICTED in verdicts:
-        short = YES if conflict_asked or _DIFFERENCE.search(text) else NO
-    elif all(v is Verdict.SUPPORTED for v in verdicts):
+        short = YES if conflict_asked else NO
+    elif all(r.reported for r in results):
         short = NO if conflict_asked else YES
-    body, citations, used = _side_lines(checks)
+    body, citations, used = _side_lines(bot, sides, results)
     if not citations:
         return None
     return Settled(short, _lead(short, body), citations, used)
@@ -476,6 +546,15 @@ def _order(bot: Briefbot, question: Question, filters: SearchFilters | None) -> 
             earlier = first < second
             short = YES if earlier == (match.group(1).lower() == "before") else NO
     return Settled(short, _lead(short, body), citations, used)
+
+
+def _side_date(result: _SideResult) -> date | None:
+    """When the side was reported: the date of the article whose quote supports it, else of
+    the side's best passage."""
+    if result.check.citations:
+        return parse_article_date(result.check.citations[0].published_at)
+    article = result.passages[0].article if result.passages else None
+    return parse_article_date(article.published_at) if article else None
 
 
 # ---- dispatch ------------------------------------------------------------------------------
