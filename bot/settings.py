@@ -116,6 +116,8 @@ class AnswerSettings(_Section):
     contradicted settles the short answer. Above 1 only the checker settles yes/no."""
     side_names: float = 0.75
     """Share of a side's names and numbers its sources' passage must hold to report it."""
+    side_similarity: float = 0.6
+    """Or: MiniLM similarity of the side to the passage's closest sentence (a paraphrase)."""
 
 
 class ClaimSettings(_Section):

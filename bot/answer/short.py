@@ -39,6 +39,7 @@ from bot.claims import best_quote_span
 from bot.claims.checker import ClaimCheck, Verdict, check
 from bot.text.dates import display_label, find_dates, parse_article_date
 from bot.text.figures import figures
+from bot.text.similarity import cosine
 from bot.text.speech import (
     TITLES,
     actor_key,
@@ -168,7 +169,8 @@ def name_mentions(sentence: str) -> list[tuple[str, bool]]:
 
 
 def _words(name: str) -> frozenset[str]:
-    return frozenset(actor_key(w) for w in name.split() if actor_key(w))
+    """A name as its words ("Kim Jong-un" and "Kim Jong Un" are both kim, jong, un)."""
+    return frozenset(actor_key(w) for w in re.split(r"[\s\-‐]+", name) if actor_key(w))
 
 
 def _given_names(question: Question, sources: Sequence[str]) -> set[str]:
@@ -206,7 +208,8 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
             per_article[aid] = max(per_article.get(aid, 0.0), s.score)
             forms.setdefault(words, {})
             forms[words][name] = forms[words].get(name, 0) + 1
-    for words, bonus in _subject_votes(question, sentences[:3]).items():
+    votes, subjects = _subject_votes(question, sentences[:3])
+    for words, bonus in votes.items():
         if words in best:
             best[words]["subject"] = bonus
     if not best:
@@ -231,14 +234,19 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
         for s in sentences
         if any(winner <= _words(n) or _words(n) <= winner for n, _ in name_mentions(s.text))
     ]
-    picks = _one_per_article(picks)
+    # the sentence where the answer is the subject of the question's verb leads
+    picks = _one_per_article(
+        sorted(picks, key=lambda s: (s not in subjects, _headline(s.text), -s.score))
+    )
     body, citations, used = _quotes(picks)
     if not citations:
         return None
     return Settled(display, _lead(display, body), citations, used)
 
 
-def _subject_votes(question: Question, sentences: Sequence[_Sentence]) -> dict:
+def _subject_votes(
+    question: Question, sentences: Sequence[_Sentence]
+) -> tuple[dict[frozenset[str], float], list[_Sentence]]:
     """ "Who rejected X?": in the best sentences, the name right before the question's verb
     ("Kim Jong Un rejected …") is the one asked for — a vote as strong as a sentence."""
     match = re.match(
@@ -247,11 +255,12 @@ def _subject_votes(question: Question, sentences: Sequence[_Sentence]) -> dict:
         re.IGNORECASE,
     )
     if match is None:
-        return {}
+        return {}, []
     verb = claim_terms(match.group(1))
     if not verb:
-        return {}
+        return {}, []
     votes: dict[frozenset[str], float] = {}
+    subjects: list[_Sentence] = []
     for s in sentences:
         text = s.text
         for token in re.finditer(r"[\w'’\-]+", text):
@@ -260,8 +269,14 @@ def _subject_votes(question: Question, sentences: Sequence[_Sentence]) -> dict:
                 if before:
                     words = _words(before[-1][0])
                     votes[words] = max(votes.get(words, 0.0), s.score)
+                    subjects.append(s)
                 break
-    return votes
+    return votes, subjects
+
+
+def _headline(text: str) -> bool:
+    """A headline or fragment (no closing punctuation): a poor quote when a sentence says it."""
+    return not re.search(r"[.!?…][\"'”’»)]*\s*$", text)
 
 
 def _one_per_article(picks: Sequence[_Sentence]) -> list[_Sentence]:
@@ -450,14 +465,31 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
     terms = claim_terms(side.claim)
     names = names_and_numbers(terms)
     reported = False
-    for p in passages:
-        stems = with_capitals(claim_stems(p.chunk.text + "\n" + metadata_text(p)))
-        if coverage(terms, stems) >= thresholds.side_coverage and (
-            not names or coverage(names, stems) >= thresholds.side_names
+    for p in passages[:3]:
+        assert p.article is not None
+        stems = with_capitals(claim_stems(p.article.text + "\n" + metadata_text(p)))
+        named = coverage(names, stems) if names else 1.0
+        if named < thresholds.side_names:
+            continue
+        if coverage(terms, stems) >= thresholds.side_coverage or (
+            _closest_sentence(bot, side.claim, p) >= thresholds.side_similarity
         ):
             reported = True
             break
     return _SideResult(result, passages, reported or result.supported)
+
+
+def _closest_sentence(bot: Briefbot, claim: str, passage: ScoredChunk) -> float:
+    """MiniLM similarity of ``claim`` to the passage sentence closest to it (a paraphrase)."""
+    article = passage.article
+    assert article is not None
+    spans = sentence_spans(article.text, passage.chunk.start, passage.chunk.end)
+    if not spans:
+        return 0.0
+    embeddings = bot.sentence_embeddings
+    claim_vector = embeddings.embed_query(claim)
+    vectors = embeddings.embed_documents([article.text[a:b] for a, b in spans])
+    return max(cosine(claim_vector, v) for v in vectors)
 
 
 def _side_lines(
