@@ -67,9 +67,11 @@ def answer_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     calls: list[dict] = []
     real = bot.answer.answer_question
 
-    def recording(bot_, question, filters=None, history=(), on_token=None):  # type: ignore[no-untyped-def]
+    def recording(bot_, question, filters=None, history=(), on_token=None, on_short=None):  # type: ignore[no-untyped-def]
         calls.append({"question": question, "history": list(history)})
-        return real(bot_, question, filters=filters, history=history, on_token=on_token)
+        return real(
+            bot_, question, filters=filters, history=history, on_token=on_token, on_short=on_short
+        )
 
     monkeypatch.setattr(bot.answer, "answer_question", recording)
     return calls
@@ -156,6 +158,8 @@ def test_chat_answers_with_verified_quotes_then_abstains(
     assert turn.error is None and turn.answer is not None
     assert not turn.answer.abstained, turn.answer.answer
     assert turn.answer.citations
+    assert turn.answer.short_answer == "No"  # settled by code from the quote: Kim rejected it
+    assert "**No**" in [md.value for md in at.markdown]  # shown first, in bold
     shown = [q for md in at.markdown for q in highlighted(md.value)]
     assert shown, "the quotes are highlighted in their paragraphs"
     for citation in turn.answer.citations:
