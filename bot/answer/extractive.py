@@ -141,7 +141,7 @@ def extractive_answer(
         if end - start > DEFAULT_MAX_CHARS:
             start, end = best_quote_span(article, passage.chunk, focus, embeddings=embeddings)
         span = balanced_span(article.text, start, end)
-        if span is None:
+        if span is None or span[1] - span[0] > DEFAULT_MAX_CHARS:
             continue
         line, citation = quote_line(len(citations) + 1, passage, *span)
         if not citation.verified:

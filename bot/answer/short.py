@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from bot.answer.evidence import Evidence, metadata_text
 from bot.answer.extractive import balanced_span, quote_line
 from bot.answer.question import Question
-from bot.claims import best_quote_span
+from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, clause_window
 from bot.claims.checker import ClaimCheck, Verdict, check
 from bot.text.dates import display_label, find_dates, parse_article_date
 from bot.text.figures import figures
@@ -101,7 +101,20 @@ def _sentences(evidence: Sequence[Evidence], passages: int = 8) -> list[_Sentenc
     return out
 
 
-def _quotes(picks: Sequence[_Sentence], limit: int = 2) -> tuple[str, list[Citation], list]:
+def quotable_span(text: str, start: int, end: int, focus: str) -> tuple[int, int] | None:
+    """A quote of ``text[start:end]`` at most ``DEFAULT_MAX_CHARS`` long (an over-long sentence
+    cut to its clause window on ``focus``) with balanced quotation marks, or None."""
+    if end - start > DEFAULT_MAX_CHARS:
+        start, end = clause_window(text, start, end, focus, DEFAULT_MAX_CHARS)
+    span = balanced_span(text, start, end)
+    if span is None or span[1] - span[0] > DEFAULT_MAX_CHARS:
+        return None
+    return span
+
+
+def _quotes(
+    picks: Sequence[_Sentence], limit: int = 2, focus: str = ""
+) -> tuple[str, list[Citation], list]:
     """Lines ``Source: “…” [n]`` for the picked sentences (balanced marks, distinct spans)."""
     lines: list[str] = []
     citations: list[Citation] = []
@@ -112,7 +125,7 @@ def _quotes(picks: Sequence[_Sentence], limit: int = 2) -> tuple[str, list[Citat
             break
         article = pick.passage.article
         assert article is not None
-        span = balanced_span(article.text, pick.start, pick.end)
+        span = quotable_span(article.text, pick.start, pick.end, focus or pick.text)
         if span is None or (article.id, *span) in seen:
             continue
         if any(a == article.id and s < span[1] and span[0] < e for a, s, e in seen):
@@ -145,8 +158,8 @@ _TITLE_WORDS = re.compile(rf"^(?:(?:{TITLES})\s+)+", re.IGNORECASE)
 
 
 def name_mentions(sentence: str) -> list[tuple[str, bool]]:
-    """The proper names of a sentence as written, each with whether it is a single word
-    opening the sentence (then it may be any capitalised word: "Additionally"): runs of
+    """The proper names of a sentence as written, each with whether it opens the sentence
+    (then its first word may be any capitalised word: "Additionally", "Using …"): runs of
     capitalised words that ``bot.text.speech.entities`` (the one definition of a name) also
     reads as names, less a leading title ("CEO Caroline Ellison") and possessives."""
     keys = entities(sentence)
@@ -157,14 +170,14 @@ def name_mentions(sentence: str) -> list[tuple[str, bool]]:
             if not piece or piece in ("'s", "’s"):
                 offset += len(piece)
                 continue
-            name = clean_name(piece.rstrip("'’"))
+            name = clean_name(re.sub(r"^(?:(?:of|the|for|de)\s+)+", "", piece.rstrip("'’")))
             opening = offset == 0
             offset += len(piece)
             if not name or actor_key(name) not in keys | {actor_key(piece)}:
                 continue
-            name = _TITLE_WORDS.sub("", name).strip()
+            name = re.sub(r"^(?:(?:of|the|for|de)\s+)+", "", _TITLE_WORDS.sub("", name)).strip()
             if name and not is_nationality(name) and name.casefold() not in _NOT_NAMES:
-                out.append((name, opening and " " not in name and not name.isupper()))
+                out.append((name, opening and not name.isupper()))
     return out
 
 
@@ -188,6 +201,7 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
     floor = sentences[0].score * 0.6
     sources = {s.passage.article.source or "" for s in sentences if s.passage.article}
     given = _given_names(question, sorted(sources))
+    kind_is_person = question.kind == "who"
     best: dict[frozenset[str], dict[str, float]] = {}  # name words -> article id -> score
     forms: dict[frozenset[str], dict[str, int]] = {}
     mid_sentence = {
@@ -198,7 +212,10 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
             continue
         for name, opening in name_mentions(s.text):
             if opening and actor_key(name) not in mid_sentence:
-                continue
+                # a capitalised opening word is not a name unless seen inside a sentence
+                name = name.split(" ", 1)[1] if " " in name else ""
+            if kind_is_person and name.isupper():
+                continue  # an acronym names an organisation, not "the individual"
             words = _words(name)
             if not words or words <= given or actor_key(name) in given:
                 continue
@@ -228,7 +245,7 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
     longer = [o for o in totals if winner < o]
     if longer:  # "Kim" stands for "Kim Jong Un": show the fullest form the sources give
         winner = max(longer, key=lambda w: (totals[w], len(w)))
-    display = max(forms[winner], key=lambda n: (forms[winner][n], len(n)))
+    display = _fullest_form(winner, forms, evidence)
     picks = [
         s
         for s in sentences
@@ -238,10 +255,32 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
     picks = _one_per_article(
         sorted(picks, key=lambda s: (s not in subjects, _headline(s.text), -s.score))
     )
-    body, citations, used = _quotes(picks)
+    body, citations, used = _quotes(picks, focus=question.focus)
     if not citations:
         return None
     return Settled(display, _lead(display, body), citations, used)
+
+
+def _fullest_form(
+    winner: frozenset[str],
+    forms: dict[frozenset[str], dict[str, int]],
+    evidence: Sequence[Evidence],
+) -> str:
+    """The name as the sources write it most fully: "Bankman-Fried" is shown as "Sam
+    Bankman-Fried" when the articles give the longer form (one more name word before it)."""
+    display = max(forms[winner], key=lambda n: (forms[winner][n], len(n)))
+    fuller: dict[str, int] = {}
+    for ev in evidence[:8]:
+        article = ev.passage.article
+        assert article is not None
+        for start, end in sentence_spans(article.text, 0, len(article.text)):
+            for name, opening in name_mentions(article.text[start:end]):
+                words = _words(name)
+                if opening or not (winner < words and len(words) - len(winner) == 1):
+                    continue
+                if name.endswith(display):
+                    fuller[name] = fuller.get(name, 0) + 1
+    return max(fuller, key=lambda n: fuller[n]) if fuller else display
 
 
 def _subject_votes(
@@ -300,7 +339,7 @@ def _number(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
             f for f in figures(s.text) if f not in given and not re.fullmatch(r"(19|20)\d\d", f)
         ]
         if found:
-            body, citations, used = _quotes([s], limit=1)
+            body, citations, used = _quotes([s], limit=1, focus=question.focus)
             if citations:
                 return Settled(found[0], _lead(found[0], body), citations, used)
     return None
@@ -315,7 +354,7 @@ def _date(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
         found = [d for d in find_dates(s.text, day) if d.label.lower() not in asked]
         if found:
             label = display_label(found[0])
-            body, citations, used = _quotes([s], limit=1)
+            body, citations, used = _quotes([s], limit=1, focus=question.focus)
             if citations:
                 return Settled(label, _lead(label, body), citations, used)
     return None
@@ -356,7 +395,7 @@ def _said(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
         return None
     best = max(p[0] for p in picks)
     ranked = sorted((p for p in picks if p[0] >= best * 0.8), key=lambda p: (-p[1], -p[0]))
-    body, citations, used = _quotes([p[2] for p in ranked], limit=1)
+    body, citations, used = _quotes([p[2] for p in ranked], limit=1, focus=question.focus)
     if not citations:
         return None
     return Settled(None, body, citations, used)
@@ -518,7 +557,7 @@ def _side_lines(
             spans = [(passage, start, end)]
         for passage, start, end in spans:
             assert passage.article is not None
-            span = balanced_span(passage.article.text, start, end)
+            span = quotable_span(passage.article.text, start, end, side.claim)
             if span is None or any(
                 c.article_id == passage.article.id and c.start == span[0] for c in citations
             ):
@@ -539,7 +578,8 @@ def _yes_no(bot: Briefbot, question: Question, filters: SearchFilters | None) ->
     verdicts = [r.verdict for r in results]
     log.info("yes/no sides %s: %s", [s.claim for s in sides], [v.value for v in verdicts])
     text = question.text
-    conflict_asked = bool(_CONFLICT.search(text))
+    # "consistent or inconsistent?" asks about agreement, whichever word comes second
+    conflict_asked = bool(_CONFLICT.search(text)) and not _OPTIONS.search(text)
     short: str | None = None
     if Verdict.CONTRADICTED in verdicts:
         short = YES if conflict_asked else NO
@@ -548,11 +588,26 @@ def _yes_no(bot: Briefbot, question: Question, filters: SearchFilters | None) ->
     body, citations, used = _side_lines(bot, sides, results)
     if not citations:
         return None
-    return Settled(short, _lead(short, body), citations, used)
+    return Settled(_as_option(text, short), _lead(short, body), citations, used)
+
+
+_OPTIONS = re.compile(
+    r"\b(consistent|similar|the same|aligned)\s+or\s+(inconsistent|different|changed?)\b",
+    re.IGNORECASE,
+)
+
+
+def _as_option(question: str, short: str | None) -> str | None:
+    """ "…, consistent or inconsistent?" is answered with the option, not yes or no."""
+    match = _OPTIONS.search(question)
+    if short is None or match is None:
+        return short
+    return match.group(1 if short == YES else 2).capitalize()
 
 
 def _order(bot: Briefbot, question: Question, filters: SearchFilters | None) -> Settled | None:
-    """ "Was X reported before Y": the publication dates of the articles that support X and Y."""
+    """Was X reported before Y: the publication dates of the articles that support (or, failing
+    the checker, report) X and Y."""
     match = re.search(r"\b(before|after)\b", question.text, re.IGNORECASE)
     if match is None:
         return None
@@ -567,13 +622,13 @@ def _order(bot: Briefbot, question: Question, filters: SearchFilters | None) -> 
             )
         )
         sides.append(_Side(side_claim(half), named))
-    checks = [_check_side(bot, side, filters) for side in sides]
-    body, citations, used = _side_lines(checks)
+    results = [_check_side(bot, side, filters) for side in sides]
+    body, citations, used = _side_lines(bot, sides, results)
     if not citations:
         return None
     short = None
-    if all(c.supported for c, _ in checks):
-        first, second = (parse_article_date(c.citations[0].published_at) for c, _ in checks)
+    if all(r.reported for r in results):
+        first, second = (_side_date(r) for r in results)
         if first and second and first != second:
             earlier = first < second
             short = YES if earlier == (match.group(1).lower() == "before") else NO
