@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from bot.answer.evidence import Evidence
 from bot.answer.question import Question
 from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, make_citation, score_spans
+from bot.text.speech import with_capitals
+from bot.text.words import claim_stems, coverage
 from bot.types import Citation
 from vectorstore.models import ScoredChunk
 
@@ -99,6 +101,19 @@ def answer_type_bonus(question: str, text: str) -> float:
     return 0.0
 
 
+MIN_NAMES_IN_QUOTE = 0.5
+"""Weighted share of the question's names and numbers an extractive quote (with its title and
+publisher) must hold: the Kim sentence never answers a question about Biden."""
+
+
+def _stems_around(passage: ScoredChunk, span: tuple[int, int]) -> set[str]:
+    article = passage.article
+    assert article is not None
+    return with_capitals(
+        claim_stems(f"{article.text[span[0] : span[1]]}\n{article.title}\n{article.source or ''}")
+    )
+
+
 def extractive_answer(
     evidence: Sequence[Evidence],
     question: Question,
@@ -124,6 +139,13 @@ def extractive_answer(
             score = best.score + answer_type_bonus(focus, article.text[best.start : best.end])
             picks.append((score, ev.passage, (best.start, best.end)))
     picks.sort(key=lambda x: -x[0])
+    named = question.focus_named
+    if named:  # a quote that holds few of the question's names does not bear on it
+        picks = [
+            pick
+            for pick in picks
+            if coverage(named, _stems_around(pick[1], pick[2])) >= MIN_NAMES_IN_QUOTE
+        ]
     chosen: list[tuple[ScoredChunk, tuple[int, int]]] = []
     for score, passage, span in picks:
         if len(chosen) >= max_quotes or (chosen and score < extra_quote_ratio * picks[0][0]):
