@@ -10,9 +10,14 @@
    question (MiniLM similarity) and the question's content words, names and numbers are looked up
    in the passages. Names/numbers the sources never mention, or low similarity with little word
    overlap, mean the sources do not answer — the model is not called.
-4. **Model** (``ANSWER_PROMPT | llm``, streamed) sees numbered, neutralised ``<passage>`` blocks
+4. **Short answer by code** (``bot.answer.short.settle``): by the question's kind (who, which,
+   when, how many, yes/no, compare, before/after, what X said) code reads the answer off the
+   verified quotes (names, figures, dates, speakers) or the claim checker run per side; when it
+   settles, the answer is the short answer (``on_short``) and the quotes it comes from, and the
+   model is not called. Otherwise:
+5. **Model** (``ANSWER_PROMPT | llm``, streamed) sees numbered, neutralised ``<passage>`` blocks
    (as many, and as long, as its declared ``bot.llm.ModelProfile`` allows).
-5. **Code checks each sentence** as it completes, with the one claim checker
+6. **Code checks each sentence** as it completes, with the one claim checker
    (``bot.claims.checker.check`` over the shown passages): it is kept only when supported —
    each of its claims rests on a verbatim quote (content words, every number, date, name and
    negation, the speaker) — looked for first in the passages its ``[n]`` markers name (markers
@@ -24,8 +29,9 @@
    dropped; quotation marks around words no source contains are removed and the words reported in
    ``flagged_quotes``. Each distinct quote is one marker, numbered 1..N in order of first use.
    Accepted sentences stream to ``on_token`` as they pass, so what streams is ``Answer.answer``.
-6. **Extractive fallback**: when no model sentence survives, the answer is built by code from
-   the best-supporting passage sentences, quoted, with their markers. When the model says the
+7. **Extractive fallback**: when no model sentence survives, the answer is built by code from
+   the best-supporting passage sentences that hold the question's names, quoted (quotation
+   marks balanced), with their markers. When the model says the
    sources do not answer, the answer abstains. Every citation is verified verbatim
    (``bot.claims.make_citation``); an unverified one is never returned.
 """

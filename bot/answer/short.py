@@ -15,10 +15,12 @@ the answer where that kind says it must be:
   narrator's;
 - **yes/no, both sources, before/after**: the question is cut into its sides (one per named
   publication, ``HybridRetriever.analyse``); each side is a claim checked by the claim checker
-  (``bot.claims.checker.check``) against that side's own sources. Every side supported → the
-  sources say it; a side contradicted → they do not; before/after compares the publication
-  dates of the supporting articles. Anything else leaves the short answer None, and the
-  answer says what each source says.
+  (``bot.claims.checker.check``) against that side's own sources. A side contradicted → they
+  do not say it; every side supported, or at least *reported* (a passage of its sources holds
+  the side's names and most of its terms, or a sentence close to it by meaning:
+  ``AnswerSettings.side_*``) → they do; "inconsistent/discrepancy" questions flip the word;
+  before/after compares the publication dates of the articles behind each side. Anything else
+  leaves the short answer None, and the answer shows what each source says.
 
 Code decides; no model is asked. A short answer is only returned with the quotes it comes from.
 """
@@ -416,25 +418,8 @@ def _quoted_share(sentence: _Sentence) -> float:
 
 # ---- yes / no ------------------------------------------------------------------------------
 
-_SCAFFOLD = re.compile(
-    r"\b(?:does|do|did|is|are|was|were|has|have|had|the|an?|articles?|reports?|reporting|"
-    r"reported|posts?|coverage|source|sources|both|also|another|same|while|whereas|and|or|"
-    r"suggests?|suggested|indicates?|indicated|implies|imply|claims?|mention(?:s|ed)?|"
-    r"discuss(?:es|ed)?|describes?|described|from|by|in|that|according|to|as|per|"
-    r"published|on|one|other)\b",
-    re.IGNORECASE,
-)
 _CONFLICT = re.compile(
     r"\binconsisten|\bdiscrepan|\bcontradict|\bno\s+change\b|\bnot\s+(?:consistent|the same)",
-    re.IGNORECASE,
-)
-_AGREEMENT = re.compile(
-    r"\bconsisten|\bsame\b|\bsimilar|\baligned?\b|\bboth\b|\bagree", re.IGNORECASE
-)
-_DIFFERENCE = re.compile(r"\bdiffer|\bchange|\bcontrast|\bshift", re.IGNORECASE)
-_FRAME = re.compile(
-    r"^(?:between|after|before|following)\b[^,]*,\s*|,?\s*(?:was|is|were|did|has)\s+there\s+"
-    r"(?:an?\s+)?(?:change|consistency|inconsistency|discrepancy|difference)\b.*$",
     re.IGNORECASE,
 )
 
