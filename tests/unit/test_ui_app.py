@@ -33,6 +33,8 @@ QUESTION = "Did Kim Jong Un accept the US offer of dialogue?"
 FOLLOW_UP = "And what did he call the offer?"
 UNANSWERABLE = "What did the Brazilian central bank decide about interest rates in 2023?"
 REPLY = "Kim Jong Un rejected the United States’ offer of dialogue [1]."
+OPEN_QUESTION = "Tell me about the rejected US offer of dialogue."
+"""An open question: code settles no short answer, so the model is built and asked."""
 
 
 @pytest.fixture
@@ -259,7 +261,7 @@ def test_switch_to_openai_compatible_updates_settings(home: Path, fake_model: li
     )
     captions = " ".join(unescape(c.value) for c in at.sidebar.caption)
     assert "smollm2 @ http://127.0.0.1:9/v1" in captions
-    at.chat_input[0].set_value(QUESTION).run()  # the Briefbot is rebuilt with the new settings
+    at.chat_input[0].set_value(OPEN_QUESTION).run()  # the Briefbot is rebuilt with new settings
     used = fake_model[-1][0]
     assert (used.provider, used.llm_base_url) == ("openai-compatible", "http://127.0.0.1:9/v1")
 
@@ -271,7 +273,7 @@ def test_retrieval_settings_apply_to_the_briefbot(home: Path, fake_model: list) 
     at.sidebar.button[1].click().run()
     assert not at.exception, at.exception
     assert "3 passages per answer, at most 1 per article" in [c.value for c in at.sidebar.caption]
-    at.chat_input[0].set_value(QUESTION).run()
+    at.chat_input[0].set_value(OPEN_QUESTION).run()
     used = fake_model[-1][0]
     assert (used.top_k, used.max_per_article) == (3, 1)
 
