@@ -112,6 +112,15 @@ class AnswerSettings(_Section):
     extractive, and waiting for more of the same only adds latency."""
     max_tokens: int = 200
     """Tokens the model may write for an answer (and at most ``llm_max_tokens``)."""
+    side_coverage: float = 0.6
+    """A yes/no question's side that the claim checker neither supports nor contradicts still
+    counts as *reported* by its sources when one of their passages holds this weighted share of
+    the side's terms (and ``side_names`` of its names); every side reported and none
+    contradicted settles the short answer. Above 1 only the checker settles yes/no."""
+    side_names: float = 0.75
+    """Share of a side's names and numbers its sources' passage must hold to report it."""
+    side_similarity: float = 0.6
+    """Or: MiniLM similarity of the side to the passage's closest sentence (a paraphrase)."""
 
 
 class ClaimSettings(_Section):

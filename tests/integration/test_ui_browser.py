@@ -209,6 +209,11 @@ def test_chat_shows_verbatim_quotes(page, start_app, tmp_path: Path) -> None:  #
     for quote in quotes:
         assert len(quote) > 20 and quote in SEED_TEXT, quote
     assert answered(page) == 1
+    # code settles the yes/no from the checked quote (Kim rejected the offer): shown first, bold
+    short = page.locator(".st-key-answer-0 .st-key-short-answer-0 strong")
+    assert normalise(short.inner_text()) == "No"
+    first = page.locator(".st-key-answer-0 [data-testid='stMarkdownContainer']").first
+    assert normalise(first.inner_text()) == "No"
     screenshot(page, "screenshot-chat.png", tmp_path)
 
 

@@ -33,6 +33,8 @@ QUESTION = "Did Kim Jong Un accept the US offer of dialogue?"
 FOLLOW_UP = "And what did he call the offer?"
 UNANSWERABLE = "What did the Brazilian central bank decide about interest rates in 2023?"
 REPLY = "Kim Jong Un rejected the United States’ offer of dialogue [1]."
+OPEN_QUESTION = "Tell me about the rejected US offer of dialogue."
+"""An open question: code settles no short answer, so the model is built and asked."""
 
 
 @pytest.fixture
@@ -67,9 +69,11 @@ def answer_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     calls: list[dict] = []
     real = bot.answer.answer_question
 
-    def recording(bot_, question, filters=None, history=(), on_token=None):  # type: ignore[no-untyped-def]
+    def recording(bot_, question, filters=None, history=(), on_token=None, on_short=None):  # type: ignore[no-untyped-def]
         calls.append({"question": question, "history": list(history)})
-        return real(bot_, question, filters=filters, history=history, on_token=on_token)
+        return real(
+            bot_, question, filters=filters, history=history, on_token=on_token, on_short=on_short
+        )
 
     monkeypatch.setattr(bot.answer, "answer_question", recording)
     return calls
@@ -156,6 +160,8 @@ def test_chat_answers_with_verified_quotes_then_abstains(
     assert turn.error is None and turn.answer is not None
     assert not turn.answer.abstained, turn.answer.answer
     assert turn.answer.citations
+    assert turn.answer.short_answer == "No"  # settled by code from the quote: Kim rejected it
+    assert "**No**" in [md.value for md in at.markdown]  # shown first, in bold
     shown = [q for md in at.markdown for q in highlighted(md.value)]
     assert shown, "the quotes are highlighted in their paragraphs"
     for citation in turn.answer.citations:
@@ -261,7 +267,7 @@ def test_switch_to_openai_compatible_updates_settings(home: Path, fake_model: li
     )
     captions = " ".join(unescape(c.value) for c in at.sidebar.caption)
     assert "smollm2 @ http://127.0.0.1:9/v1" in captions
-    at.chat_input[0].set_value(QUESTION).run()  # the Briefbot is rebuilt with the new settings
+    at.chat_input[0].set_value(OPEN_QUESTION).run()  # the Briefbot is rebuilt with new settings
     used = fake_model[-1][0]
     assert (used.provider, used.llm_base_url) == ("openai-compatible", "http://127.0.0.1:9/v1")
 
@@ -273,7 +279,7 @@ def test_retrieval_settings_apply_to_the_briefbot(home: Path, fake_model: list) 
     at.sidebar.button[1].click().run()
     assert not at.exception, at.exception
     assert "3 passages per answer, at most 1 per article" in [c.value for c in at.sidebar.caption]
-    at.chat_input[0].set_value(QUESTION).run()
+    at.chat_input[0].set_value(OPEN_QUESTION).run()
     used = fake_model[-1][0]
     assert (used.top_k, used.max_per_article) == (3, 1)
 
