@@ -33,19 +33,20 @@ def switcher(settings: Settings) -> None:
     counts = {c.name: c for c in found}
     names = sorted(set(counts) | {settings.collection})
 
-    def label(name: str) -> str:
-        c = counts.get(name)
-        return f"{name} ({c.articles} articles, {c.feeds} feeds)" if c else f"{name} (empty)"
-
     if st.session_state.get(_SWITCH) not in names:
         st.session_state[_SWITCH] = settings.collection
+    # options are the bare names: a label holding counts changes when an ingest changes the
+    # counts, and Streamlit then no longer maps the kept choice back to an option
     st.selectbox(
         "Collection",
         names,
-        format_func=label,
         key=_SWITCH,
         on_change=_switched,
         label_visibility="collapsed",
+    )
+    current = counts.get(settings.collection)
+    st.caption(
+        f"{current.articles} articles, {current.feeds} feeds" if current else "empty collection"
     )
     with st.expander("New collection"):
         with st.form("new_collection_form", border=False, clear_on_submit=True):

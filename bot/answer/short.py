@@ -40,7 +40,7 @@ from bot.answer.question import Question
 from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, clause_window
 from bot.claims.checker import ClaimCheck, Verdict, check
 from bot.text.dates import display_label, find_dates, parse_article_date
-from bot.text.figures import figures
+from bot.text.figures import figure_contexts, figures
 from bot.text.similarity import cosine
 from bot.text.speech import (
     TITLES,
@@ -335,16 +335,26 @@ def _one_per_article(picks: Sequence[_Sentence]) -> list[_Sentence]:
 
 
 def _number(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    """The figure that counts what the question asks about: among the best sentences' figures,
+    the one whose neighbouring words share most stems with the question ("how many homes" →
+    "4,000 homes"), earlier sentences first on a tie."""
     given = set(figures(question.text))
-    for s in _sentences(evidence)[:6]:
-        found = [
-            f for f in figures(s.text) if f not in given and not re.fullmatch(r"(19|20)\d\d", f)
-        ]
-        if found:
-            body, citations, used = _quotes([s], limit=1, focus=question.focus)
-            if citations:
-                return Settled(found[0], _lead(found[0], body), citations, used)
-    return None
+    asked = claim_stems(question.text)
+    best: tuple[tuple[int, int, int], str, _Sentence] | None = None
+    for rank, s in enumerate(_sentences(evidence)[:6]):
+        for order, (raw, _value, context) in enumerate(figure_contexts(s.text)):
+            if raw in given or re.fullmatch(r"(19|20)\d\d", raw):
+                continue
+            key = (-len(context & asked), rank, order)
+            if best is None or key < best[0]:
+                best = (key, raw, s)
+    if best is None:
+        return None
+    _, found, s = best
+    body, citations, used = _quotes([s], limit=1, focus=question.focus)
+    if not citations:
+        return None
+    return Settled(found, _lead(found, body), citations, used)
 
 
 def _date(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
