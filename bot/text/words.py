@@ -45,6 +45,10 @@ __all__ = [
     "negated",
     "negations",
     "opposite_stems",
+    "NAME_TITLES",
+    "PLACE_ALIASES",
+    "name_runs",
+    "place_key",
     "tokenize",
 ]
 
@@ -202,6 +206,84 @@ def names_and_numbers(text: str | Sequence[Term]) -> list[Term]:
     Accepts terms already read with :func:`claim_terms`."""
     terms = claim_terms(text) if isinstance(text, str) else text
     return [t for t in terms if t.weight > 1.0]
+
+
+# ---- names: runs, titles, places -----------------------------------------------------------
+
+NAME_TITLES = word_set("""
+    president vice prime minister secretary chancellor premier senator sen governor gov mayor
+    mr mrs ms dr sir lord lady king queen prince princess pope general gen colonel col
+    ambassador spokesman spokeswoman spokesperson chairman chairwoman chair judge rep
+    representative leader then former late
+    """)
+"""Titles and honorifics written before a name ("President Joe Biden", "then US President
+Donald Trump"): part of a name run in the text, never a name a source must repeat."""
+
+PLACE_ALIASES: dict[str, str] = {
+    alias: key
+    for key, aliases in {
+        "us": "united states|us|usa|america|american|washington|white house",
+        "nk": "north korea|dprk|pyongyang|north korean",
+        "sk": "south korea|rok|seoul|south korean",
+        "china": "china|prc|beijing|chinese",
+        "russia": "russia|moscow|kremlin|russian",
+        "ukraine": "ukraine|kyiv|kiev|ukrainian",
+        "japan": "japan|tokyo|japanese",
+        "uk": "united kingdom|uk|britain|great britain|london|downing street|british",
+        "france": "france|paris|elysee|élysée|french",
+        "germany": "germany|berlin|german",
+        "iran": "iran|tehran|iranian",
+        "israel": "israel|israeli",
+        "eu": "european union|eu|brussels",
+    }.items()
+    for alias in aliases.split("|")
+}
+"""Metonymy news writes for a state: the country, its short forms, its capital or seat of
+government, and its adjective ("Washington denied" = "the United States denied"; "North Korean
+leader" is North Korea's). Keys are the country; aliases are lower-case word sequences."""
+
+_PLACE_BY_STEMS = {
+    tuple(claim_stem(w) for w in alias.split()): key for alias, key in PLACE_ALIASES.items()
+}
+
+
+def place_key(stems: Sequence[str]) -> str | None:
+    """The country a name run stands for (:data:`PLACE_ALIASES`), from its stems; else None."""
+    return _PLACE_BY_STEMS.get(tuple(stems))
+
+
+def name_runs(text: str) -> list[tuple[str, ...]]:
+    """The proper names of ``text`` as runs of stems of adjacent capitalised words (the words
+    :func:`claim_terms` weighs as names, initialisms too), titles (:data:`NAME_TITLES`) and the
+    sentence's first word left out; a title splits a run ("US President Donald Trump" → ``us``,
+    ``donald trump``)."""
+    text = _undot(text)
+    runs: list[tuple[str, ...]] = []
+    current: list[str] = []
+    last_end = -1
+    for index, match in enumerate(_CLAIM_TOKEN.finditer(text)):
+        word = match.group()
+        lower = word.lower().replace("’", "'").removesuffix("'s")
+        gap = text[last_end : match.start()] if last_end >= 0 else ""
+        is_name = (
+            word[0].isupper()
+            and not word[0].isdigit()
+            and (index > 0 or word.isupper())
+            and lower not in CLAIM_STOPWORDS
+            and lower not in NAME_TITLES
+        ) or (_is_acronym(word) and lower not in CLAIM_STOPWORDS)
+        if current and gap == "-" and word[0].isalpha():  # "Kim Jong-un", "Bankman-Fried"
+            current.append(claim_stem(word))
+        elif is_name and current and not gap.strip():
+            current.append(claim_stem(word))
+        else:
+            if current:
+                runs.append(tuple(current))
+            current = [claim_stem(word)] if is_name else []
+        last_end = match.end()
+    if current:
+        runs.append(tuple(current))
+    return runs
 
 
 # ---- negation ----------------------------------------------------------------------------------
