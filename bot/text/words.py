@@ -254,27 +254,33 @@ def place_key(stems: Sequence[str]) -> str | None:
 
 def name_runs(text: str) -> list[tuple[str, ...]]:
     """The proper names of ``text`` as runs of stems of adjacent capitalised words (the words
-    :func:`claim_terms` weighs as names, initialisms too), titles (:data:`NAME_TITLES`) and the
-    sentence's first word left out; a title splits a run ("US President Donald Trump" → ``us``,
+    :func:`claim_terms` weighs as names, initialisms too, and the capitalised first word when a
+    name follows it), titles (:data:`NAME_TITLES`) left out; a title splits a run ("US President Donald Trump" → ``us``,
     ``donald trump``)."""
     text = _undot(text)
     runs: list[tuple[str, ...]] = []
     current: list[str] = []
     last_end = -1
+    opening = ""  # the capitalised first word: a name only when a name follows ("Joe Biden")
     for index, match in enumerate(_CLAIM_TOKEN.finditer(text)):
         word = match.group()
         lower = word.lower().replace("’", "'").removesuffix("'s")
         gap = text[last_end : match.start()] if last_end >= 0 else ""
-        is_name = (
+        capitalised = (
             word[0].isupper()
             and not word[0].isdigit()
-            and (index > 0 or word.isupper())
             and lower not in CLAIM_STOPWORDS
             and lower not in NAME_TITLES
-        ) or (_is_acronym(word) and lower not in CLAIM_STOPWORDS)
-        if current and gap == "-" and word[0].isalpha():  # "Kim Jong-un", "Bankman-Fried"
-            current.append(claim_stem(word))
-        elif is_name and current and not gap.strip():
+        )
+        is_name = (capitalised and (index > 0 or word.isupper())) or (
+            _is_acronym(word) and lower not in CLAIM_STOPWORDS
+        )
+        if index == 0 and capitalised and not is_name:
+            opening = claim_stem(word)
+        elif index == 1 and opening and is_name and not gap.strip():
+            current = [opening]
+        hyphenated = gap == "-" and word[0].isalpha()  # "Kim Jong-un", "Bankman-Fried"
+        if current and (hyphenated or (is_name and not gap.strip())):
             current.append(claim_stem(word))
         else:
             if current:
@@ -296,15 +302,20 @@ _NEGATION = re.compile(
 )
 
 
+# "No. 87", "cheering on No." (a cut-off jersey number): the abbreviation of "number"
+_NUMBER_SIGN = re.compile(r"\bNo\.(?=\s*\d|\s*$)")
+
+
 def negations(text: str) -> int:
-    """How many negation words and ``n't`` ``text`` holds ("has not no plans": two). Claim
-    checks compare it between a claim's clause and the quote clause that matches it."""
-    return len(_NEGATION.findall(text))
+    """How many negation words and ``n't`` ``text`` holds ("has not no plans": two; "No. 87" is
+    a number, not a negation). Claim checks compare it between a claim's clause and the quote
+    clause that matches it."""
+    return len(_NEGATION.findall(_NUMBER_SIGN.sub("", text)))
 
 
 def negated(text: str) -> bool:
     """Whether ``text`` (one clause) says something is not so: a negation word or an ``n't``."""
-    return _NEGATION.search(text) is not None
+    return negations(text) > 0
 
 
 # Predicates that say the opposite of each other: "Kim accepted the offer" against a source's
