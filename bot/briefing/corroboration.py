@@ -1,7 +1,8 @@
 """How many independent sources back a development, and how confident the briefing may be.
 
 Corroboration: a development's sentence is checked by the claim checker (``bot.claims``)
-against the passages of every *other* independent source (``publishers.IndependentSources``:
+against the gathered articles (whole, not only their retrieved passages) of every *other*
+independent source (``publishers.IndependentSources``:
 syndicated copies and one publisher's articles count once). ``supported`` adds that source and
 its quote; ``contradicted`` marks the development as disputed.
 
@@ -19,6 +20,8 @@ from bot.briefing.candidates import CitationPool, Sentence
 from bot.briefing.evidence import Evidence
 from bot.briefing.media import match_outlet
 from bot.claims.checker import ClaimChecker, Verdict
+from bot.text.words import claim_stems
+from vectorstore.models import Chunk, ScoredChunk
 
 HIGH, MODERATE, LOW = "high", "moderate", "low"
 
@@ -94,6 +97,19 @@ def _state_source(evidence: Evidence, key: str) -> bool:
     return any(match_outlet(a.source, a.url) for a in evidence.sources.members(key))
 
 
+def _whole_articles(evidence: Evidence, key: str, sentence: str) -> list[ScoredChunk]:
+    """Source ``key``'s gathered articles, each whole as one passage, when it shares at least two
+    content stems with ``sentence``. Whole articles, not only the retrieved passages: the
+    development may come from a sentence retrieval did not reach in its own article, and the
+    other source may say it where no topic query looked."""
+    wanted = claim_stems(sentence)
+    return [
+        ScoredChunk(Chunk(f"{a.id}:whole", a.id, -1, 0, len(a.text), a.text), 0.0, a)
+        for a in evidence.sources.members(key)
+        if len(wanted & claim_stems(a.text)) >= 2
+    ]
+
+
 def corroborate(
     s: Sentence, evidence: Evidence, checker: ClaimChecker, pool: CitationPool
 ) -> Corroboration:
@@ -105,7 +121,7 @@ def corroborate(
     for other in evidence.sources.source_keys():
         if other == own:
             continue
-        passages = evidence.passages_near(other, s.text)
+        passages = _whole_articles(evidence, other, s.text)
         if not passages:
             continue
         result = checker.check(s.text, passages)
