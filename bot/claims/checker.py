@@ -17,7 +17,8 @@ How one claim meets one candidate quote (1–2 sentences of a passage, ranked by
   resolved speaker of the quote: word for word, as the same country (capital, country, short
   form or government, ``words.PLACE_ALIASES``: "Washington" = "the United States"), or by a
   short form the quote uses for it (a name of the quote that begins or ends the claim's:
-  "Biden" for "Joe Biden", "Alameda" for "Alameda Research"; never for places);
+  "Biden" for "Joe Biden", "Kim" for "Kim Jong Un"; never for places) when the article writes
+  the full name too (title or text: the source itself ties the two);
 - **numbers**: every figure of the claim (``figures.figure_contexts``) is in the quote; a quote
   figure counting the same thing with another value is a contradiction;
 - **dates**: every date of the claim (``dates.find_dates``) agrees with a date of the quote,
@@ -198,15 +199,30 @@ def _whole_name_speaker(text: str, speaker: str | None) -> str | None:
     return None if rest[:1].isupper() else speaker
 
 
-def _named(run: tuple[str, ...], stems: set[str], runs: list[tuple[str, ...]]) -> bool:
+def _named(
+    run: tuple[str, ...],
+    stems: set[str],
+    runs: list[tuple[str, ...]],
+    article_runs: frozenset[tuple[str, ...]] = frozenset(),
+) -> bool:
     """Is the claim's name ``run`` among the quote's ``stems`` and name ``runs``: word for word,
-    as the same country, or by a shorter name of the quote that begins or ends it?"""
+    as the same country, or by a shorter name of the quote that begins or ends it ("Biden",
+    "Kim") where the article (``article_runs``: its title's and text's names) writes the full
+    name too — the source itself ties the short form to that name."""
     if all(stem in stems for stem in run):
         return True
     place = place_key(run)
     if place is not None:
         return place in {place_key(r) for r in runs} | {place_key((s,)) for s in stems}
+    if not any(_inside(run, r) for r in article_runs):
+        return False
     return any(len(r) < len(run) and place_key(r) is None and _within(r, run) for r in runs)
+
+
+def _inside(run: tuple[str, ...], longer: tuple[str, ...]) -> bool:
+    """Is ``run`` a contiguous part of ``longer`` (or equal to it)?"""
+    n = len(run)
+    return any(longer[i : i + n] == run for i in range(len(longer) - n + 1))
 
 
 def _date_agrees(claim: DateMention, other: DateMention) -> bool | None:
@@ -234,8 +250,19 @@ class ClaimChecker:
     ) -> None:
         self.embeddings = embeddings
         self.thresholds = thresholds or ClaimSettings()
+        self._names: dict[tuple[str, int], frozenset[tuple[str, ...]]] = {}
 
     # -- one claim against one quote --
+
+    def _article_names(self, article: Article) -> frozenset[tuple[str, ...]]:
+        """The names an article writes in full (title and text), read once per article."""
+        key = (article.id, len(article.text))
+        if key not in self._names:
+            if len(self._names) > 256:
+                self._names.clear()
+            title = f"{article.title}." if article.title else ""
+            self._names[key] = frozenset(name_runs(f"{title}\n{article.text}"))
+        return self._names[key]
 
     def _judge(
         self, claim: _Claim, passage: int, article: Article, start: int, end: int
@@ -249,11 +276,12 @@ class ClaimChecker:
         context = " ".join([*speakers, article.source or ""])
         around = stems | claim_stems(context)
         runs = name_runs(quote) + name_runs(context)
-        found = [n for n in claim.names if _named(n, around, runs)]
+        named = self._article_names(article)
+        found = [n for n in claim.names if _named(n, around, runs, named)]
         missing_names = [n for n in claim.names if n not in found]
         around |= {stem for n in found for stem in n}  # said in other words counts as said
         quote_runs = name_runs(quote)
-        stems |= {stem for n in found if _named(n, stems, quote_runs) for stem in n}
+        stems |= {stem for n in found if _named(n, stems, quote_runs, named) for stem in n}
         cover = coverage(claim.terms, stems)
         if missing_names:
             missing = " ".join(missing_names[0])

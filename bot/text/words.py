@@ -214,7 +214,7 @@ NAME_TITLES = word_set("""
     president vice prime minister secretary chancellor premier senator sen governor gov mayor
     mr mrs ms dr sir lord lady king queen prince princess pope general gen colonel col
     ambassador spokesman spokeswoman spokesperson chairman chairwoman chair judge rep
-    representative leader then former late
+    representative leader then former late ceo cfo cto coo
     """)
 """Titles and honorifics written before a name ("President Joe Biden", "then US President
 Donald Trump"): part of a name run in the text, never a name a source must repeat."""
@@ -273,7 +273,7 @@ def name_runs(text: str) -> list[tuple[str, ...]]:
             and lower not in NAME_TITLES
         )
         is_name = (capitalised and (index > 0 or word.isupper())) or (
-            _is_acronym(word) and lower not in CLAIM_STOPWORDS
+            _is_acronym(word) and lower not in CLAIM_STOPWORDS and lower not in NAME_TITLES
         )
         if index == 0 and capitalised and not is_name:
             opening = claim_stem(word)

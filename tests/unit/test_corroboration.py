@@ -168,11 +168,31 @@ def test_capitals_and_countries_meet(name: str, key: str | None) -> None:
 @pytest.mark.parametrize(
     ("sentence", "source", "supported"),
     [
-        # a short form the source uses for the claim's name
+        # a short form the source uses for a name it also writes in full
         (
             "Sam Bankman-Fried was the CEO of FTX.",
+            "Sam Bankman-Fried took the stand on Monday morning in New York.\n\n"
             "It was Bankman-Fried's decision, as he was the CEO of FTX.",
             True,
+        ),
+        # ... not for a name it never writes: the short form may be someone else's
+        (
+            "Jeffrey Bankman-Fried was the CEO of FTX.",
+            "Sam Bankman-Fried took the stand on Monday morning in New York.\n\n"
+            "It was Bankman-Fried's decision, as he was the CEO of FTX.",
+            False,
+        ),
+        # a title is not part of the name ("CEO Jeffrey Hirsch" is Jeffrey Hirsch)
+        (
+            "Starz CEO Jeffrey Hirsch cut a tenth of the staff.",
+            "Jeffrey Hirsch cut a tenth of the staff at Starz on Friday.",
+            True,
+        ),
+        # two names side by side are not one name that either stands for
+        (
+            "Sportsbooks tighten the NBA Mark Kaplan lines.",
+            "Sportsbooks tighten the NBA lines, Mark said.",
+            False,
         ),
         # ... but not another person of the same surname
         ("Joe Biden was the CEO of FTX.", "Hunter Biden was the CEO of FTX.", False),
