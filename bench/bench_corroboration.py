@@ -103,9 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         subset = [(p, g) for p, g in results if p["split"] == split]
         if subset:
             rows.append([split, len(subset), *score(subset)])
+    for corpus in ("seeds", "multihop"):
+        subset = [(p, g) for p, g in results if p["corpus"] == corpus]
+        if subset:
+            rows.append([corpus, len(subset), *score(subset)])
     rows.append(["all", len(results), *score(results)])
     print(f"`{command_line()}`\n\n{machine_summary()}\n")
-    print(md_table(["split", "pairs", "tp", "fp", "fn", "tn", "precision", "recall"], rows))
+    print(md_table(["pairs of", "pairs", "tp", "fp", "fn", "tn", "precision", "recall"], rows))
     return 0
 
 
