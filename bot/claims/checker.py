@@ -212,8 +212,8 @@ def _named(
     if all(stem in stems for stem in run):
         return True
     place = place_key(run)
-    if place is not None:
-        return place in {place_key(r) for r in runs} | {place_key((s,)) for s in stems}
+    if place is not None:  # capitalised names only: the pronoun "us" is not the US
+        return any(place_key(r[:n]) == place for r in runs for n in range(1, len(r) + 1))
     if not any(_inside(run, r) for r in article_runs):
         return False
     return any(len(r) < len(run) and place_key(r) is None and _within(r, run) for r in runs)

@@ -245,3 +245,18 @@ def test_no_false_corroboration_on_the_labelled_pairs() -> None:
         and checker.check(p["sentence"], passages_of(article_of(p))).verdict is Verdict.SUPPORTED
     ]
     assert false == []
+
+
+@pytest.mark.parametrize(
+    ("source", "supported"),
+    [
+        ("A US State Department spokesman said Washington had no hostile intentions.", True),
+        ("A State Department spokesman said the United States had no hostile intentions.", True),
+        # the pronoun "us" is not the US
+        ("Kim said the hostile policy against us had no end and no intentions.", False),
+    ],
+)
+def test_a_country_is_met_by_its_names_not_by_a_pronoun(source: str, supported: bool) -> None:
+    article = Article(id="b", title="", text=source, content_hash="b", source="Other outlet")
+    result = _check("The United States has no hostile intentions.", article)
+    assert (result.verdict is Verdict.SUPPORTED) is supported, result.reason
