@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.briefing.candidates import CitationPool, Sentence
 from bot.briefing.evidence import Evidence
 from bot.briefing.media import match_outlet
 from bot.claims.checker import ClaimChecker, Verdict
-from bot.text.words import claim_stems
+from bot.text.words import claim_stems, claim_terms
 from vectorstore.models import Chunk, ScoredChunk
 
 HIGH, MODERATE, LOW = "high", "moderate", "low"
@@ -102,12 +103,18 @@ def _whole_articles(evidence: Evidence, key: str, sentence: str) -> list[ScoredC
     content stems with ``sentence``. Whole articles, not only the retrieved passages: the
     development may come from a sentence retrieval did not reach in its own article, and the
     other source may say it where no topic query looked."""
-    wanted = claim_stems(sentence)
+    wanted = {t.stem for t in claim_terms(sentence)}
     return [
         ScoredChunk(Chunk(f"{a.id}:whole", a.id, -1, 0, len(a.text), a.text), 0.0, a)
         for a in evidence.sources.members(key)
-        if len(wanted & claim_stems(a.text)) >= 2
+        if len(wanted & _stems(a.text)) >= 2
     ]
+
+
+@lru_cache(maxsize=64)
+def _stems(text: str) -> frozenset[str]:
+    """An article's stems, read once per briefing (every development asks again)."""
+    return frozenset(claim_stems(text))
 
 
 def corroborate(
