@@ -182,12 +182,14 @@ Input: `{args.articles.name}` ({int(n_articles)} articles, {int(n_chunks)} passa
 - **parse**: JSONL decoding, text cleaning and language detection (`vectorstore.parsing`);
 - **chunk**: sentence splitting and packing;
 - **embed**: `MiniLMEmbeddings.embed_documents` (int8 ONNX, timed by a wrapper);
-- **store**: Chroma writes (chunk upsert + article record), embedding excluded;
-- **other**: per-article duplicate and near-duplicate checks (Chroma reads) and bookkeeping.
+- **store**: waiting for Chroma and lexical-index writes (a background thread writes each batch
+  while the next is embedded, so only the part not hidden behind embedding counts);
+- **other**: per-article duplicate and near-duplicate checks (lexical index) and bookkeeping.
 
 Ingest writes (and embeds) in batches of up to 64 articles or 256 passages
-(`vectorstore.ingest.WRITE_BATCH` / `WRITE_PASSAGES`): one embedding call per write batch, so the
-model sees full batches across articles. "model batched passages/s" embeds the same passages in
+(`vectorstore.ingest.WRITE_BATCH` / `WRITE_PASSAGES`): one embedding call per write batch, its
+length-sorted passages cut into model batches by dynamic programming (`vectorstore.embeddings`:
+few padded tokens), so the model sees full batches across articles. "model batched passages/s" embeds the same passages in
 one call in the same run; "ingest / model" is whole-ingest passages/s (parsing, chunking,
 duplicate checks and writes included) over that figure (target: at least 80%). The
 store stage includes the persistent lexical index, written in the same locked step.

@@ -8,7 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-ORDER = ["ingest", "retrieval", "claims", "claims-100000", "answer", "briefing"]
+ORDER = [
+    "ingest",
+    "retrieval",
+    "attribution",
+    "claims",
+    "claims-100000",
+    "short-answers",
+    "answer",
+    "briefing-sources",
+    "briefing",
+]
 HEADER = """# Benchmarks
 
 Measured on this project's machine (2 CPU cores, 24 GiB, no GPU). Each section names the command

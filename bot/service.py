@@ -17,6 +17,7 @@ from vectorstore.store import ArticleStore
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
+    from bot.feeds import FeedRegistry, RefreshReport
     from bot.llm import ModelProfile
     from bot.retrieval import HybridRetriever
     from bot.text.similarity import CachingEmbeddings
@@ -74,6 +75,21 @@ class Briefbot:
 
     def remove(self, article_id: str) -> bool:
         return self.store.remove(article_id)
+
+    # ---- feeds -----------------------------------------------------------------------------
+
+    @cached_property
+    def feeds(self) -> FeedRegistry:
+        """The feeds this collection follows."""
+        from bot.feeds import FeedRegistry
+
+        return FeedRegistry(self.settings.store_config())
+
+    def refresh(self, progress: ProgressCallback | None = None) -> RefreshReport:
+        """Fetch every followed feed and ingest its new entries (``bot.feeds.refresh``)."""
+        from bot.feeds import refresh_feeds
+
+        return refresh_feeds(self.store, self.feeds, self.settings.feeds, progress)
 
 
 ProgressCallback = Callable[[str], None]

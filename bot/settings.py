@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -65,6 +65,9 @@ class RetrievalSettings(_Section):
     all_evidence figure and it costs one embedding per clause (BM25 on clauses does the work)."""
     clause_inherit_sources: bool = True
     """A clause naming no publication searches the publications the question names."""
+    pool_k: int = 1000
+    """Passages of the one dense (unfiltered) query per question that every restricted dense
+    list is answered from (at 1M passages the query costs ~5-9 ms; reading records 10x more)."""
     sub_fetch_k: int = 20
     """Candidates taken from each restricted sub-search (global ones take ``fetch_k``)."""
     date_slack_days: int = 1
@@ -109,6 +112,15 @@ class AnswerSettings(_Section):
     extractive, and waiting for more of the same only adds latency."""
     max_tokens: int = 200
     """Tokens the model may write for an answer (and at most ``llm_max_tokens``)."""
+    side_coverage: float = 0.6
+    """A yes/no question's side that the claim checker neither supports nor contradicts still
+    counts as *reported* by its sources when one of their passages holds this weighted share of
+    the side's terms (and ``side_names`` of its names); every side reported and none
+    contradicted settles the short answer. Above 1 only the checker settles yes/no."""
+    side_names: float = 0.75
+    """Share of a side's names and numbers its sources' passage must hold to report it."""
+    side_similarity: float = 0.6
+    """Or: MiniLM similarity of the side to the passage's closest sentence (a paraphrase)."""
 
 
 class ClaimSettings(_Section):
@@ -176,6 +188,36 @@ class BriefingSettings(_Section):
     """Tokens a capable model may write when it drafts the bottom line and developments."""
 
 
+class FeedSettings(_Section):
+    """Bounds of one feed refresh (``bot.feeds.refresh``): one feed never holds up the rest."""
+
+    timeout_s: float = 20.0
+    """Per request: connect and read timeout; a whole response must arrive within three times
+    this (the fetcher's deadline)."""
+    budget_s: float = 120.0
+    """Per feed: entries still unread after this many seconds wait for the next refresh."""
+    max_attempts: int = 3
+    """An entry whose article could not be read is retried on this many refreshes, then
+    given up (reported once more, then skipped)."""
+
+
+class DigestSettings(_Section):
+    """How ``bot.digest`` folds new articles into stories and picks each story's quote."""
+
+    story_similarity: float = 0.70
+    """MiniLM cosine of two articles' leads (title and first sentences) from which they are
+    the same story rewritten; syndicated copies are folded by SimHash first
+    (``StoreConfig.near_duplicate_bits``). On a small hand check, rewrites of one news item by
+    different outlets scored 0.74-0.80 and related but different stories up to 0.63
+    (tests/integration/test_digest_minilm.py)."""
+    lead_sentences: int = 12
+    """Sentences of an article considered for the story's quote (the lead carries the news)."""
+    quote_articles: int = 3
+    """Articles of a story whose sentences compete for its quote."""
+    max_stories: int = 40
+    """Stories a digest shows (the most widely reported first)."""
+
+
 class Settings(BaseSettings):
     """Everything Briefbot can be configured with."""
 
@@ -193,7 +235,9 @@ class Settings(BaseSettings):
     """``http://host:port`` of a Chroma server (``chroma run``); unset means embedded store."""
 
     collection: str = "briefbot"
-    """Chroma collection name prefix (``<name>_chunks`` and ``<name>_articles``)."""
+    """The collection in use (``--collection``, ``BRIEFBOT_COLLECTION``): Chroma collections
+    ``<name>_chunks``, ``<name>_articles``, ``<name>_removed``, its lexical index and its local
+    files (feeds). Chroma's naming rules apply (``vectorstore.collections.check_name``)."""
 
     llm: str = "embedded"
     """Model provider: ``embedded`` (bundled SmolLM2 GGUF in process), ``openai`` or
@@ -245,6 +289,20 @@ class Settings(BaseSettings):
     """Briefing sizes and thresholds (``[briefing]``, ``BRIEFBOT_BRIEFING__<FIELD>``)."""
     claims: ClaimSettings = Field(default_factory=ClaimSettings)
     """Claim-checker thresholds (``[claims]``, ``BRIEFBOT_CLAIMS__<FIELD>``)."""
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    """Digest grouping (``[digest]``, ``BRIEFBOT_DIGEST__<FIELD>``)."""
+    feeds: FeedSettings = Field(default_factory=FeedSettings)
+    """Feed refresh bounds (``[feeds]``, ``BRIEFBOT_FEEDS__<FIELD>``)."""
+
+    @field_validator("collection")
+    @classmethod
+    def _valid_collection(cls, name: str) -> str:
+        from vectorstore.collections import CollectionError, check_name
+
+        try:
+            return check_name(name)
+        except CollectionError as exc:
+            raise ValueError(str(exc)) from None
 
     @model_validator(mode="after")
     def _expand_llm_shorthand(self) -> Settings:

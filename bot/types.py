@@ -52,9 +52,13 @@ class Answer:
     never as a quote."""
     passages: list[ScoredChunk] = field(default_factory=list)
     """The passages the model saw, in marker order (not serialised)."""
+    short_answer: str | None = None
+    """The direct answer in a few words (a name, number, date, "Yes"/"No"), settled by code
+    from the cited quotes; None when the evidence does not settle it (and on abstention)."""
 
     def to_dict(self) -> dict:
         return {
+            "short_answer": self.short_answer,
             "answer": self.answer,
             "abstained": self.abstained,
             "citations": [c.to_dict() for c in self.citations],

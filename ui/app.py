@@ -25,6 +25,7 @@ def main() -> None:
         [
             st.Page(_HERE / "routes/chat.py", title="Ask", icon=":material/forum:", default=True),
             st.Page(_HERE / "routes/briefing.py", title="Briefing", icon=":material/description:"),
+            st.Page(_HERE / "routes/digest.py", title="Digest", icon=":material/today:"),
             st.Page(_HERE / "routes/check.py", title="Check", icon=":material/fact_check:"),
             st.Page(_HERE / "routes/library.py", title="Library", icon=":material/library_books:"),
         ]

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from bot.redact import redact
 from bot.settings import Settings
-from ui import state
+from ui import collections, state
 from ui.render import escape_md
 
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
@@ -31,6 +31,7 @@ def render() -> Settings:
         )
         with st.expander("Change retrieval"):
             _retrieval_form(settings)
+        collections.switcher(settings)
         st.markdown("#### Store")
         st.caption(escape_md(state.describe_store(settings)))
     return settings

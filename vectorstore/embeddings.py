@@ -47,10 +47,41 @@ def model_files() -> tuple[Path, Path]:
     return onnx_path, tokenizer_path
 
 
+# Cost model for batching (in token-equivalents): a batch computes rows x width tokens, plus
+# attention growing with the width, plus a fixed cost per model call.
+_ATTENTION_WIDTH = 2300  # attention costs as much as the dense layers at this width (MiniLM)
+_CALL_COST = 64
+
+
+def _batches(lengths: list[int], max_rows: int) -> list[range]:
+    """Contiguous batches of ``lengths`` (ascending) that minimise the tokens computed.
+
+    A batch pads every row to its longest, so a fixed number of rows per batch wastes most of
+    the work when lengths vary (one 256-token passage among 31 short ones); a fixed per-call
+    cost keeps batches from becoming single rows. Exact by dynamic programming over the
+    sorted lengths, O(n x max_rows)."""
+    n = len(lengths)
+    best = [0.0] + [float("inf")] * n
+    cut = [0] * (n + 1)
+    for end in range(1, n + 1):
+        width = lengths[end - 1]
+        per_row = width * (1 + width / _ATTENTION_WIDTH)
+        for begin in range(max(0, end - max_rows), end):
+            cost = best[begin] + (end - begin) * per_row + _CALL_COST
+            if cost < best[end]:
+                best[end], cut[end] = cost, begin
+    out: list[range] = []
+    end = n
+    while end > 0:
+        out.append(range(cut[end], end))
+        end = cut[end]
+    return out[::-1]
+
+
 class MiniLMEmbeddings(Embeddings):
     """LangChain ``Embeddings`` over the packaged MiniLM: mean pooling, L2-normalised vectors."""
 
-    def __init__(self, batch_size: int = 32, threads: int | None = None) -> None:
+    def __init__(self, batch_size: int = 64, threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -75,18 +106,17 @@ class MiniLMEmbeddings(Embeddings):
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         with self._lock:
             encodings = self._tokenizer.encode_batch(texts)
-        # Sort by length so each batch pads little; restore the order at the end.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        lengths = [len(e.ids) for e in encodings]
+        order = sorted(range(len(texts)), key=lambda i: lengths[i])
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-        for begin in range(0, len(order), self._batch_size):
-            batch = order[begin : begin + self._batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+        for batch in _batches([lengths[i] for i in order], self._batch_size):
+            rows = [order[i] for i in batch]
+            width = max(lengths[i] for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for row, i in enumerate(rows):
+                ids[row, : lengths[i]] = encodings[i].ids
+                mask[row, : lengths[i]] = 1
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self._input_names:
                 feeds["token_type_ids"] = np.zeros_like(ids)
@@ -94,7 +124,7 @@ class MiniLMEmbeddings(Embeddings):
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out[batch] = pooled / np.clip(norms, 1e-12, None)
+            out[rows] = pooled / np.clip(norms, 1e-12, None)
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

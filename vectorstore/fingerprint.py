@@ -5,7 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from vectorstore.models import Article
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -49,3 +54,53 @@ def simhash(text: str) -> int:
 
 def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
+
+
+class DisjointSets:
+    """Union-find over hashable keys: the grouping behind "one source" and "one story"."""
+
+    def __init__(self, keys: Iterable[Hashable]) -> None:
+        self._parent: dict[Hashable, Hashable] = {k: k for k in keys}
+        self._order = {k: i for i, k in enumerate(self._parent)}
+
+    def find(self, key: Hashable) -> Hashable:
+        parent = self._parent
+        while parent[key] != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    def join(self, a: Hashable, b: Hashable) -> None:
+        """Put ``a`` and ``b`` in one group; its representative is the earlier key given."""
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            first, second = sorted((ra, rb), key=self._order.__getitem__)
+            self._parent[second] = first
+
+    def groups(self) -> list[list[Hashable]]:
+        """The groups, each in the order the keys were given, by first member."""
+        out: dict[Hashable, list[Hashable]] = {}
+        for key in self._parent:
+            out.setdefault(self.find(key), []).append(key)
+        return list(out.values())
+
+
+def join_copies(sets: DisjointSets, articles: Sequence[Article], max_bits: int) -> None:
+    """Join syndicated copies: an article stored as another's near duplicate, or two whose
+    SimHashes differ by at most ``max_bits`` (the one definition of "a copy", used by
+    briefings' independent sources and by digests' stories). Keys of ``sets`` are article ids."""
+    ids = {a.id for a in articles}
+    hashes: list[tuple[str, int]] = []
+    for article in articles:
+        if article.near_duplicate_of in ids:
+            sets.join(article.id, article.near_duplicate_of)
+        try:
+            value = int(article.simhash, 16) if article.simhash else None
+        except ValueError:
+            value = None
+        if value is None:
+            continue
+        for other_id, other in hashes:
+            if hamming(value, other) <= max_bits:
+                sets.join(article.id, other_id)
+        hashes.append((article.id, value))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,8 @@ from vectorstore.parsing import (
 from vectorstore.store import ArticleStore, StoreUnavailable
 
 Progress = Callable[[int, int, str], None]
+Reader = Callable[[str, "ArticleStore"], tuple[list[ParsedDocument], list[str]]]
+"""Reads one source into documents and per-item errors (``read_source`` by default)."""
 
 
 @dataclass
@@ -104,7 +108,7 @@ class _NearDuplicates:
 
 # One store write (and one embedding call, so the model sees full batches) per WRITE_BATCH
 # articles or WRITE_PASSAGES passages, whichever comes first: fewer Chroma commits, the same
-# all-or-nothing per article; a kill loses at most the batch in flight.
+# all-or-nothing per article; a kill loses at most the batches in flight (two).
 WRITE_BATCH = 64
 WRITE_PASSAGES = 256
 
@@ -117,83 +121,158 @@ class _Ready:
     origin: str
 
 
+class _Pipeline:
+    """Batches of prepared articles: embedded by the caller's thread, written by one background
+    thread, so that a batch's Chroma and lexical-index writes overlap the next batch's
+    embedding (the model's time dominates ingest). One write in flight at a time, in order;
+    its outcome is recorded before the next is started."""
+
+    def __init__(
+        self,
+        store: ArticleStore,
+        report: IngestReport,
+        timings: IngestTimings,
+        on_stored: Callable[[], None],
+    ) -> None:
+        self.store = store
+        self.report = report
+        self.timings = timings
+        self.on_stored = on_stored
+        self.pending: list[_Ready] = []
+        self.in_flight: list[_Ready] = []
+        self._future: Future[None] | None = None
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-ingest")
+
+    def unsettled(self) -> list[_Ready]:
+        """Articles accepted but not yet known to be stored (pending or in flight)."""
+        return [*self.in_flight, *self.pending]
+
+    def add(self, ready: _Ready) -> None:
+        self.pending.append(ready)
+        if (
+            len(self.pending) >= WRITE_BATCH
+            or sum(len(r.chunks) for r in self.pending) >= WRITE_PASSAGES
+        ):
+            self.flush()
+
+    def flush(self) -> None:
+        """Embed the pending batch and hand it to the writer (after the previous write)."""
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        t0 = time.perf_counter()
+        try:
+            texts = [c.text for r in batch for c in r.chunks]
+            vectors = self.store.embeddings.embed_documents(texts) if texts else []
+        except Exception as exc:  # a model failure loses this batch only, reported
+            self.report.failed.extend(
+                Failure(path=r.origin, error=f"embedding error: {exc}") for r in batch
+            )
+            return
+        finally:
+            self.timings.store += time.perf_counter() - t0
+        self.settle()
+        items = [(r.article, r.chunks) for r in batch]
+        self.in_flight = batch
+        self._future = self._writer.submit(self.store.put_many, items, vectors)
+
+    def settle(self) -> None:
+        """Wait for the write in flight and record what it stored (or why it failed)."""
+        future, batch = self._future, self.in_flight
+        if future is None:
+            return
+        self._future, self.in_flight = None, []
+        t0 = time.perf_counter()
+        try:
+            future.result()
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            self.report.failed.extend(
+                Failure(path=r.origin, error=f"store error: {exc}") for r in batch
+            )
+        else:
+            for r in batch:
+                _record(self.report, r)
+        finally:
+            self.timings.store += time.perf_counter() - t0
+        self.on_stored()
+
+    def drain(self) -> None:
+        """Everything accepted so far stored (or reported)."""
+        self.flush()
+        self.settle()
+
+    def close(self) -> None:
+        """Stop the writer after the write in flight (on success or error)."""
+        with contextlib.suppress(Exception):
+            if self._future is not None:
+                self._future.result()
+        self._writer.shutdown(wait=True)
+
+
 def ingest(
     sources: Sequence[str],
     store: ArticleStore,
     progress: Progress | None = None,
     timings: IngestTimings | None = None,
+    reader: Reader | None = None,
 ) -> IngestReport:
     """Parse, deduplicate, chunk and store every source; one bad source never stops the rest.
 
     Articles are written in small batches (``WRITE_BATCH``), each article whole or not at all.
     A store that cannot be reached (``StoreUnavailable``) stops the run: every later write would
     fail the same way. Everything committed before that stays, so running the same ingest again
-    completes it, skipping what is already stored.
+    completes it, skipping what is already stored. ``reader`` replaces how one source is read
+    (feed monitoring reads a feed entry with the feed's own text as fallback).
     """
+    read = reader or read_source
     report = IngestReport()
     timings = timings or IngestTimings()
     items = list(expand_sources(sources))
     near = _NearDuplicates(store, store.config.near_duplicate_bits)
-    pending: list[_Ready] = []
+    current = [0, ""]
 
-    def flush() -> None:
-        if not pending:
-            return
-        t0 = time.perf_counter()
-        try:
-            store.put_many([(r.article, r.chunks) for r in pending])
-        except StoreUnavailable:
-            raise
-        except Exception as exc:
-            report.failed.extend(
-                Failure(path=r.origin, error=f"store error: {exc}") for r in pending
-            )
-        else:
-            for r in pending:
-                _record(report, r)
-        finally:
-            timings.store += time.perf_counter() - t0
-            pending.clear()
+    def stored() -> None:
         if progress:  # the bar moves inside a large source (a JSONL file, a feed) too
             progress(
                 current[0], len(items), f"{current[1]} ({report.added + report.replaced} stored)"
             )
 
-    current = [0, ""]
-    for position, source in enumerate(items):
-        current[:] = [position, source]
-        if progress:
-            progress(position, len(items), source)
-        t0 = time.perf_counter()
-        try:
-            docs, errors = read_source(source, store)
-        except ParseError as exc:
-            report.failed.append(Failure(path=source, error=str(exc)))
-            continue
-        except Exception as exc:  # a parser bug must not lose the batch
-            report.failed.append(Failure(path=source, error=f"unexpected error: {exc!r}"))
-            continue
-        finally:
-            timings.parse += time.perf_counter() - t0
-        report.failed.extend(Failure(path=source, error=e) for e in errors)
-        for doc in docs:
+    pipeline = _Pipeline(store, report, timings, stored)
+    try:
+        for position, source in enumerate(items):
+            current[:] = [position, source]
+            if progress:
+                progress(position, len(items), source)
+            t0 = time.perf_counter()
             try:
-                ready = _prepare(doc, store, report, near, timings, pending, flush)
-            except StoreUnavailable:
-                raise
-            except Exception as exc:
-                report.failed.append(
-                    Failure(path=doc.origin or source, error=f"store error: {exc}")
-                )
+                docs, errors = read(source, store)
+            except ParseError as exc:
+                report.failed.append(Failure(path=source, error=str(exc)))
                 continue
-            if ready is not None:
-                pending.append(ready)
-                if (
-                    len(pending) >= WRITE_BATCH
-                    or sum(len(r.chunks) for r in pending) >= WRITE_PASSAGES
-                ):
-                    flush()
-        flush()  # a source's articles are stored before the next source is read
+            except Exception as exc:  # a parser bug must not lose the batch
+                report.failed.append(Failure(path=source, error=f"unexpected error: {exc!r}"))
+                continue
+            finally:
+                timings.parse += time.perf_counter() - t0
+            report.failed.extend(Failure(path=source, error=e) for e in errors)
+            for doc in docs:
+                try:
+                    ready = _prepare(doc, store, report, near, timings, pipeline)
+                except StoreUnavailable:
+                    raise
+                except Exception as exc:
+                    report.failed.append(
+                        Failure(path=doc.origin or source, error=f"store error: {exc}")
+                    )
+                    continue
+                if ready is not None:
+                    pipeline.add(ready)
+            pipeline.flush()  # a source's articles are written while the next one is read
+        pipeline.drain()
+    finally:
+        pipeline.close()
     if progress:
         progress(len(items), len(items), "done")
     return report
@@ -205,20 +284,20 @@ def _prepare(
     report: IngestReport,
     near: _NearDuplicates,
     timings: IngestTimings,
-    pending: list[_Ready],
-    flush: Callable[[], None],
+    pipeline: _Pipeline,
 ) -> _Ready | None:
     """The article, chunks and flags of one document, or None when it is already stored."""
     article = build_article(doc)
-    if any(r.article.content_hash == article.content_hash for r in pending):
+    unsettled = pipeline.unsettled()
+    if any(r.article.content_hash == article.content_hash for r in unsettled):
         report.skipped += 1
         return None
-    if any(r.article.id == article.id for r in pending):
-        flush()  # a second version of an article in the batch: store the first one first
+    if any(r.article.id == article.id for r in unsettled):
+        pipeline.drain()  # a second version of an article in the batch: store the first first
     if store.find_by_hash(article.content_hash) is not None:
         report.skipped += 1
         return None
-    previous = store.get_article(article.id)
+    replaces = bool(store.committed_hashes([article.id]))
     t0 = time.perf_counter()
     chunks = chunk_article(
         article.id, article.text, store.config.chunk_chars, store.config.chunk_overlap_sentences
@@ -229,7 +308,7 @@ def _prepare(
         **{**article.to_dict(), "chunk_count": len(chunks), "near_duplicate_of": duplicate_of}
     )
     near.add(article)
-    return _Ready(article, chunks, previous is not None, doc.origin)
+    return _Ready(article, chunks, replaces, doc.origin)
 
 
 def _record(report: IngestReport, ready: _Ready) -> None:

@@ -4,11 +4,12 @@ It replaces an in-memory ``bm25s`` index that every process rebuilt from a full 
 and scores exactly like it: bm25s' default "lucene" variant, ``idf = ln(1 + (N - df + .5) /
 (df + .5))`` and ``tf / (tf + k1 · (1 - b + b · dl / avgdl))``, each term's per-passage score
 rounded to float32 and summed in float32 in query-term order; a passage with no terms counts as
-length 1 (bm25s needs a placeholder token). The ``k`` kept are the ones bm25s kept, passages
-tied at the k-th score included (its ``np.argpartition`` is replayed over the candidates in
-``(article_id, index)`` order, the order of ``ArticleStore.all_chunks()``), then sorted by score
-and that order. ``k1`` and ``b`` are query-time parameters: the index stores raw term frequencies
-and lengths.
+length 1 (bm25s needs a placeholder token). Of the passages tied at the ``k``-th score, the first
+in ``(article_id, index)`` order are kept (bm25s leaves that choice to ``np.argpartition``; here it
+is deterministic, and only the tied passages are sorted), then the ``k`` are sorted by score and
+that order. ``k1`` and ``b`` are query-time parameters: the index stores raw term frequencies
+and lengths. ``search_many`` answers several searches in one snapshot, scoring each distinct term
+once (a question's restricted lists cost a mask each, not a search).
 
 Schema (one SQLite file per collection, WAL mode):
 
@@ -16,9 +17,12 @@ Schema (one SQLite file per collection, WAL mode):
   ``watermark`` (highest write sequence applied), ``version`` (bumped by every change), ``docs``
   and ``total_len`` (live passages and the sum of their lengths), next ids.
 * ``articles(article_id, content_hash, seq, title, source, published_at, published_ts, year,
-  simhash)``: the committed article versions the index holds.
+  simhash)``: the committed article versions the index holds (also found by content hash:
+  ingest's duplicate check reads no Chroma record).
 * ``passages(doc, chunk_id, article_id, idx, start, end, length, tids)``: one row per passage;
-  ``doc`` is a never-reused integer id; ``tids`` is its term ids (forward index, for removal).
+  ``doc`` is a never-reused integer id; ``tids`` is its term ids (forward index, for removal);
+  indexed by ``chunk_id`` too, so that the hits of a Chroma query (ids only) are placed without
+  reading their records from Chroma (``lookup``).
 * ``terms(term, id, df)`` and ``postings(term_id, first_doc, docs, tfs)``: postings lists as
   blocks of at most ``BLOCK`` ``(doc, tf)`` pairs (int32/uint16 blobs) keyed by their first doc,
   so a term with 300k passages is read in a few hundred rows. New passages always get higher
@@ -101,6 +105,40 @@ class LexicalHit:
 
 
 @dataclass(frozen=True)
+class LexicalQuery:
+    """One search of ``BM25Index.search_many``: a query (text or tokens), ``k``, filters."""
+
+    query: str | Sequence[str]
+    k: int
+    sources: Sequence[str] | None = None
+    since_ts: int | None = None
+    until_ts: int | None = None
+
+
+@dataclass(frozen=True)
+class ScopedTop:
+    """The best ``k`` passages within a source/date scope (None = any)."""
+
+    k: int
+    sources: Sequence[str] | None = None
+    since_ts: int | None = None
+    until_ts: int | None = None
+
+
+@dataclass(frozen=True)
+class PassageRef:
+    """Where a committed passage is, with its article's source and date (no text)."""
+
+    chunk_id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    source: str | None
+    published_ts: int | None
+
+
+@dataclass(frozen=True)
 class IndexState:
     identity: str
     tokenizer: str
@@ -118,11 +156,13 @@ CREATE TABLE IF NOT EXISTS articles (
     title TEXT, source TEXT, published_at TEXT, published_ts INTEGER, year INTEGER,
     simhash TEXT, passages INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_order ON articles (published_at, title);
+CREATE INDEX IF NOT EXISTS articles_hash ON articles (content_hash);
 CREATE TABLE IF NOT EXISTS passages (
     doc INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL, article_id TEXT NOT NULL,
     idx INTEGER NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL,
     length INTEGER NOT NULL, tids BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS passages_article ON passages (article_id);
+CREATE INDEX IF NOT EXISTS passages_chunk ON passages (chunk_id);
 CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, id INTEGER NOT NULL UNIQUE,
     df INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS postings (term_id INTEGER NOT NULL, first_doc INTEGER NOT NULL,
@@ -179,6 +219,10 @@ class BM25Index:
         self._idx = np.zeros(0, dtype=np.int32)
         self._source_ids: dict[str, int] = {}
         self._source_version = -1
+        self._norm = np.zeros(0, dtype=np.float64)  # BM25 length norm per passage (_norms)
+        self._norm_key: tuple | None = None
+        self._orders: tuple[np.ndarray, ...] = ()  # passages by date and by source
+        self._orders_key: tuple | None = None
         self._term_ids: dict[str, int] = {}  # term -> id, valid while reset_id is unchanged
         self._term_cache_key: str | None = None
 
@@ -656,6 +700,12 @@ class BM25Index:
         finally:
             con.execute("COMMIT")
 
+    def _snapshot(self, con: sqlite3.Connection) -> dict[str, str]:
+        """The index's metadata, with the in-memory per-passage arrays brought up to it."""
+        meta = self._meta(con)
+        self._refresh(con, int(meta["version"]), meta["identity"])
+        return meta
+
     def search(
         self,
         query: str | Sequence[str],
@@ -667,155 +717,312 @@ class BM25Index:
         b: float = 0.4,
     ) -> list[LexicalHit]:
         """Top ``k`` passages with a positive BM25 score under the filters, best first."""
-        if k <= 0:
-            return []
-        tokens = self.tokenize(query) if isinstance(query, str) else list(query)
-        tokens = list(dict.fromkeys(tokens))
-        if not tokens:
-            return []
+        request = LexicalQuery(query, k, sources, since_ts, until_ts)
+        return self.search_many([request], k1=k1, b=b)[0]
+
+    def search_many(
+        self, requests: Sequence[LexicalQuery], k1: float = 0.9, b: float = 0.4
+    ) -> list[list[LexicalHit]]:
+        """Several BM25 searches in one read snapshot, each as ``search`` answers it.
+
+        Work is shared: every distinct term's postings are read and scored once, every distinct
+        query's scores are summed once, and each request only masks them by its filters (a
+        question's source- and date-restricted lists cost a mask, not a search)."""
+        tokens_of = [self._query_tokens(r.query) for r in requests]
+        out: list[list[LexicalHit]] = [[] for _ in requests]
+        if not any(r.k > 0 and t for r, t in zip(requests, tokens_of, strict=True)):
+            return out
         with self._mutex, self._read() as con:
-            meta = self._meta(con)
+            meta = self._snapshot(con)
             n_docs, total_len = int(meta["docs"]), int(meta["total_len"])
             if n_docs == 0:
-                return []
-            self._refresh(con, int(meta["version"]), meta["identity"])
-            marks = ",".join("?" * len(tokens))
-            found = {
-                term: (int(tid), int(df))
-                for term, tid, df in con.execute(
-                    f"SELECT term, id, df FROM terms WHERE df > 0 AND term IN ({marks})",  # noqa: S608
-                    tokens,
-                )
-            }
-            terms = [found[t] for t in tokens if t in found]
-            if not terms:
-                return []
-            lists = []
-            for tid, df in terms:
-                rows = con.execute(
-                    "SELECT docs, tfs FROM postings WHERE term_id = ? ORDER BY first_doc", (tid,)
-                ).fetchall()
-                docs = np.frombuffer(b"".join(r[0] for r in rows), dtype="<i4")
-                tfs = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u2")
-                lists.append((df, docs, tfs))
-            length, source_arr, ts_arr = self._length, self._source, self._ts
-            source_ids = dict(self._source_ids)
-            hits = self._score(lists, n_docs, total_len, length, k1, b)
-            if hits is None:
-                return []
-            cand, scores = hits
-            keep = np.ones(len(cand), dtype=bool)
-            if sources is not None:
-                wanted = np.array([source_ids[s] for s in sources if s in source_ids], np.int32)
-                keep &= np.isin(source_arr[cand], wanted)
-            if since_ts is not None or until_ts is not None:
-                ts = ts_arr[cand]
-                has = ts != NO_TS
-                if since_ts is not None:
-                    keep &= has & (ts >= since_ts)
-                if until_ts is not None:
-                    keep &= has & (ts <= until_ts)
-            cand, scores = cand[keep], scores[keep]
-            if cand.size == 0:
-                return []
-            if cand.size > k:
-                cand, scores = self._top(con, cand, scores, k)
-            rows = {}
-            cand_list = cand.tolist()
-            for begin in range(0, len(cand_list), 500):
-                part = cand_list[begin : begin + 500]
-                rows.update(
-                    {
-                        r[0]: r[1:]
-                        for r in con.execute(
-                            'SELECT doc, chunk_id, article_id, idx, start, "end" FROM passages '  # noqa: S608
-                            f"WHERE doc IN ({','.join('?' * len(part))})",
-                            part,
-                        )
-                    }
-                )
-        ranked = sorted(
-            (
+                return out
+            wanted = list(dict.fromkeys(t for tokens in tokens_of for t in tokens))
+            stats = self._term_stats(con, wanted)
+            norm = self._norms(int(meta["version"]), n_docs, total_len, k1, b)
+            contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+            scored: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+            picks: list[tuple[np.ndarray, np.ndarray] | None] = []
+            for request, tokens in zip(requests, tokens_of, strict=True):
+                present = tuple(t for t in tokens if t in stats)
+                if request.k <= 0 or not present:
+                    picks.append(None)
+                    continue
+                if present not in scored:
+                    for term in present:
+                        if term not in contributions:
+                            contributions[term] = self._contribution(
+                                con, *stats[term], n_docs, norm
+                            )
+                    dense = self._sum([contributions[t] for t in present], len(self._length))
+                    positive = dense > 0
+                    scored[present] = (dense, positive, np.flatnonzero(positive))
+                dense, positive, cand = scored[present]
+                scope = self._scope_docs(request.sources, request.since_ts, request.until_ts)
+                if scope is not None:
+                    cand = scope[positive[scope]]
+                picks.append(self._top(con, cand, dense[cand], request.k) if cand.size else None)
+            docs = sorted({d for pick in picks if pick is not None for d in pick[0].tolist()})
+            rows = self._passage_rows(con, docs)
+        for position, pick in enumerate(picks):
+            if pick is None:
+                continue
+            ranked = sorted(
                 (-float(score), rows[doc][1], int(rows[doc][2]), doc)
-                for doc, score in zip(cand_list, scores.tolist(), strict=True)
+                for doc, score in zip(pick[0].tolist(), pick[1].tolist(), strict=True)
                 if doc in rows
             )
-        )[:k]
-        return [
-            LexicalHit(
-                chunk_id=rows[doc][0],
-                article_id=article_id,
-                index=index,
-                start=int(rows[doc][3]),
-                end=int(rows[doc][4]),
-                score=-neg,
+            out[position] = [
+                LexicalHit(
+                    chunk_id=rows[doc][0],
+                    article_id=article_id,
+                    index=index,
+                    start=int(rows[doc][3]),
+                    end=int(rows[doc][4]),
+                    score=-neg,
+                )
+                for neg, article_id, index, doc in ranked
+            ]
+        return out
+
+    def _query_tokens(self, query: str | Sequence[str]) -> list[str]:
+        tokens = self.tokenize(query) if isinstance(query, str) else list(query)
+        return list(dict.fromkeys(tokens))
+
+    @staticmethod
+    def _term_stats(con: sqlite3.Connection, terms: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """``{term: (term id, df)}`` of the terms some live passage holds."""
+        out: dict[str, tuple[int, int]] = {}
+        for begin in range(0, len(terms), 500):
+            part = list(terms[begin : begin + 500])
+            marks = ",".join("?" * len(part))
+            out.update(
+                (term, (int(tid), int(df)))
+                for term, tid, df in con.execute(
+                    f"SELECT term, id, df FROM terms WHERE df > 0 AND term IN ({marks})",  # noqa: S608
+                    part,
+                )
             )
-            for neg, article_id, index, doc in ranked
-        ]
+        return out
+
+    def _norms(self, version: int, n_docs: int, total_len: int, k1: float, b: float) -> np.ndarray:
+        """``k1 · (1 - b + b · dl / avgdl)`` per passage (float64), cached per index version."""
+        key = (version, n_docs, total_len, k1, b, len(self._length))
+        if self._norm_key != key:
+            avgdl = np.float64(total_len) / np.float64(n_docs)
+            self._norm = k1 * ((1 - b) + b * self._length.astype(np.float64) / avgdl)
+            self._norm_key = key
+        return self._norm
+
+    @staticmethod
+    def _contribution(
+        con: sqlite3.Connection, tid: int, df: int, n_docs: int, norm: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One term's passages and its float32 BM25 term score in each (bm25s' arithmetic:
+        float64 ``idf · tf / (tf + norm)`` rounded to float32)."""
+        rows = con.execute(
+            "SELECT docs, tfs FROM postings WHERE term_id = ? ORDER BY first_doc", (tid,)
+        ).fetchall()
+        docs = np.frombuffer(b"".join(r[0] for r in rows), dtype="<i4")
+        tfs = np.frombuffer(b"".join(r[1] for r in rows), dtype="<u2")
+        if docs.size and docs[-1] >= len(norm):  # ascending ids; never past the arrays
+            inside = docs < len(norm)
+            docs, tfs = docs[inside], tfs[inside]
+        tf = tfs.astype(np.float64)  # exact, as bm25s' float32 tf promoted to float64
+        idf = np.float32(math.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
+        value = norm[docs]
+        value += tf
+        np.divide(tf, value, out=value)
+        value *= idf
+        return docs, value.astype(np.float32)
+
+    @staticmethod
+    def _sum(terms: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> np.ndarray:
+        """Scores of every passage (0 = no term): term scores summed in float32 in query-term
+        order from 0.0, as bm25s sums them (dense accumulation: no sort of the postings)."""
+        scores = np.zeros(size, dtype=np.float32)
+        for docs, values in terms:
+            scores[docs] += values
+        return scores
+
+    def _source_table(self, sources: Sequence[str]) -> np.ndarray:
+        """``table[source id + 1]``: is that source one of ``sources`` (id -1: no source)."""
+        table = np.zeros(max(self._source_ids.values(), default=-1) + 2, dtype=bool)
+        table[[self._source_ids[s] + 1 for s in sources if s in self._source_ids]] = True
+        return table
+
+    def _in_scope(
+        self,
+        docs: np.ndarray,
+        sources: Sequence[str] | None,
+        since_ts: int | None,
+        until_ts: int | None,
+    ) -> np.ndarray | None:
+        """Which of ``docs`` are in the source/date scope (None: no restriction)."""
+        if sources is None and since_ts is None and until_ts is None:
+            return None
+        keep = np.ones(len(docs), dtype=bool)
+        if sources is not None:
+            keep &= self._source_table(sources)[self._source[docs] + 1]
+        if since_ts is not None or until_ts is not None:
+            ts = self._ts[docs]
+            keep &= ts != NO_TS
+            if since_ts is not None:
+                keep &= ts >= since_ts
+            if until_ts is not None:
+                keep &= ts <= until_ts
+        return keep
+
+    def _scope_docs(
+        self, sources: Sequence[str] | None, since_ts: int | None, until_ts: int | None
+    ) -> np.ndarray | None:
+        """Every passage number in the scope (removed ones included; None: no restriction),
+        from per-version orders by date and by source: a date range is a slice, a source a
+        few slices, so a restricted search never scans every passage."""
+        if sources is None and since_ts is None and until_ts is None:
+            return None
+        key = (self._attr_version, self._identity_seen, len(self._length))
+        if self._orders_key != key:
+            by_ts = np.argsort(self._ts, kind="stable").astype(np.int32)
+            by_source = np.argsort(self._source, kind="stable").astype(np.int32)
+            self._orders = (by_ts, self._ts[by_ts], by_source, self._source[by_source])
+            self._orders_key = key
+        by_ts, ts_sorted, by_source, source_sorted = self._orders
+        if since_ts is not None or until_ts is not None:
+            lo = np.searchsorted(
+                ts_sorted,
+                NO_TS if since_ts is None else since_ts,
+                side="right" if since_ts is None else "left",
+            )
+            hi = (
+                len(ts_sorted)
+                if until_ts is None
+                else np.searchsorted(ts_sorted, until_ts, "right")
+            )
+            docs = by_ts[lo:hi]
+            if sources is not None:
+                docs = docs[self._source_table(sources)[self._source[docs] + 1]]
+            return docs
+        assert sources is not None
+        parts = []
+        for name in dict.fromkeys(sources):
+            sid = self._source_ids.get(name)
+            if sid is not None:
+                lo, hi = np.searchsorted(source_sorted, [sid, sid + 1])
+                parts.append(by_source[lo:hi])
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
     def _top(
         self, con: sqlite3.Connection, cand: np.ndarray, scores: np.ndarray, k: int
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The ``k`` candidates bm25s would have picked. Without a tie at the k-th score the
-        top ``k`` is unique. With one, bm25s' choice among the tied passages is whatever
-        ``np.argpartition`` makes of the scores in ``(article_id, index)`` order, so the same
-        call is made on the candidates in that order."""
-        kth = np.partition(-scores, k - 1)[k - 1]
-        if int(np.count_nonzero(-scores <= kth)) == k:
-            sel = -scores <= kth
-            return cand[sel], scores[sel]
-        keys, idx = self._akey[cand], self._idx[cand]
-        if np.any(np.char.str_len(keys) >= KEY_BYTES):  # an id longer than the key: exact ids
-            ids: dict[int, str] = {}
-            cand_list = cand.tolist()
-            for begin in range(0, len(cand_list), 500):
-                part = cand_list[begin : begin + 500]
-                ids.update(
+        """The ``k`` best candidates; among passages tied at the ``k``-th score, the first in
+        ``(article_id, index)`` order (only the tied ones are sorted)."""
+        if cand.size <= k:
+            return cand, scores
+        kth = np.partition(scores, cand.size - k)[cand.size - k]
+        above = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)
+        need = k - above.size
+        if tied.size > need:
+            tied = tied[self._key_order(con, cand[tied])[:need]]
+        sel = np.concatenate([above, tied])
+        return cand[sel], scores[sel]
+
+    def _key_order(self, con: sqlite3.Connection, docs: np.ndarray) -> np.ndarray:
+        """Positions of ``docs`` in ``(article_id, index)`` order."""
+        keys, idx = self._akey[docs], self._idx[docs]
+        if not np.any(np.char.str_len(keys) >= KEY_BYTES):
+            return np.lexsort((idx, keys))
+        doc_list = docs.tolist()  # an id longer than the key: exact ids from SQL
+        ids = {doc: row[1] for doc, row in self._passage_rows(con, doc_list).items()}
+        return np.array(
+            sorted(range(len(doc_list)), key=lambda i: (ids[doc_list[i]], int(idx[i]))),
+            dtype=np.int64,
+        )
+
+    @staticmethod
+    def _passage_rows(con: sqlite3.Connection, docs: Sequence[int]) -> dict[int, tuple]:
+        """``{doc: (chunk_id, article_id, idx, start, end)}`` of these passages."""
+        rows: dict[int, tuple] = {}
+        for begin in range(0, len(docs), 500):
+            part = list(docs[begin : begin + 500])
+            rows.update(
+                (r[0], r[1:])
+                for r in con.execute(
+                    'SELECT doc, chunk_id, article_id, idx, start, "end" FROM passages '  # noqa: S608
+                    f"WHERE doc IN ({','.join('?' * len(part))})",
+                    part,
+                )
+            )
+        return rows
+
+    def lookup(self, chunk_ids: Sequence[str]) -> dict[str, PassageRef]:
+        """Where these passages are and their source and date; ids the index does not hold
+        (not committed, or removed) are left out."""
+        [found] = self.first_in_scope(chunk_ids, [ScopedTop(len(chunk_ids))])
+        return {ref.chunk_id: ref for _, ref in found}
+
+    def first_in_scope(
+        self, ranked: Sequence[str], requests: Sequence[ScopedTop]
+    ) -> list[list[tuple[int, PassageRef]]]:
+        """Per request, the first ``k`` of the chunk ids ``ranked`` (best first, e.g. a Chroma
+        query's hits) that the index holds within the request's scope, with their positions.
+
+        The ids are placed through the ``chunk_id`` index alone (it carries the passage number)
+        and filtered by the in-memory source/date arrays; only the passages picked are read."""
+        out: list[list[tuple[int, PassageRef]]] = [[] for _ in requests]
+        if not ranked or not requests:
+            return out
+        with self._mutex, self._read() as con:
+            self._snapshot(con)
+            # Placed slice by slice, best first, until every request has its k (often the
+            # unrestricted and the broad scopes are served by the first slice).
+            doc_of: dict[str, int] = {}
+            placed = 0
+            while placed < len(ranked):
+                part = list(dict.fromkeys(ranked[placed : placed + 250]))
+                placed += 250
+                doc_of.update(
                     con.execute(
-                        f"SELECT doc, article_id FROM passages WHERE doc IN "  # noqa: S608
-                        f"({','.join('?' * len(part))})",
+                        f"SELECT chunk_id, doc FROM passages "  # noqa: S608
+                        f"WHERE chunk_id IN ({','.join('?' * len(part))})",
                         part,
                     ).fetchall()
                 )
-            order = np.array(
-                sorted(range(len(cand_list)), key=lambda i: (ids[cand_list[i]], int(idx[i]))),
-                dtype=np.int64,
-            )
-        else:
-            order = np.lexsort((idx, keys))
-        cand, scores = cand[order], scores[order]
-        part = np.argpartition(-scores, k - 1)[:k]
-        return cand[part], scores[part]
-
-    @staticmethod
-    def _score(
-        lists: list[tuple[int, np.ndarray, np.ndarray]],
-        n_docs: int,
-        total_len: int,
-        length: np.ndarray,
-        k1: float,
-        b: float,
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        """Candidate docs and their float32 BM25 scores (bm25s' arithmetic, see module doc)."""
-        avgdl = np.float64(total_len) / np.float64(n_docs)
-        if not any(docs.size for _, docs, _ in lists):
-            return None
-        # Dense accumulation over every passage id: per passage, the terms are summed in query
-        # order from 0.0 in float32, as bm25s does; no sort of the postings needed.
-        scores = np.zeros(len(length), dtype=np.float32)
-        for df, docs, tfs in lists:
-            if docs.size == 0:
-                continue
-            inside = docs < len(length)
-            docs, tfs = docs[inside], tfs[inside]
-            dl = length[docs].astype(np.float64)
-            live = dl > 0
-            docs, dl, tf = docs[live], dl[live], tfs[live].astype(np.float32)
-            idf = np.float32(math.log(1 + (n_docs - df + 0.5) / (df + 0.5)))
-            tfc = tf / (k1 * ((1 - b) + b * dl / avgdl) + tf)
-            scores[docs] += (idf * tfc).astype(np.float32)
-        cand = np.flatnonzero(scores > 0)
-        return cand, scores[cand]
+                positions = np.array(
+                    [i for i, cid in enumerate(ranked[:placed]) if cid in doc_of], dtype=np.int64
+                )
+                docs = np.array([doc_of[ranked[i]] for i in positions.tolist()], dtype=np.int64)
+                inside = docs < len(self._length)
+                positions, docs = positions[inside], docs[inside]
+                picks: list[np.ndarray] = []
+                for request in requests:
+                    keep = self._in_scope(docs, request.sources, request.since_ts, request.until_ts)
+                    chosen = np.arange(len(docs)) if keep is None else np.flatnonzero(keep)
+                    picks.append(chosen[: max(request.k, 0)])
+                if all(len(pick) >= r.k for pick, r in zip(picks, requests, strict=True)):
+                    break
+            wanted = sorted({int(docs[i]) for pick in picks for i in pick.tolist()})
+            rows = self._passage_rows(con, wanted)
+            names = {i: name for name, i in self._source_ids.items()}
+            for slot, pick in enumerate(picks):
+                for i in pick.tolist():
+                    doc = int(docs[i])
+                    if doc not in rows:
+                        continue
+                    chunk_id, article_id, idx, start, end = rows[doc]
+                    ts = int(self._ts[doc])
+                    ref = PassageRef(
+                        chunk_id=chunk_id,
+                        article_id=article_id,
+                        index=int(idx),
+                        start=int(start),
+                        end=int(end),
+                        source=names.get(int(self._source[doc])),
+                        published_ts=None if ts == NO_TS else ts,
+                    )
+                    out[slot].append((int(positions[i]), ref))
+        return out
 
     # ---- metadata reads --------------------------------------------------------------------
 
@@ -836,6 +1043,19 @@ class BM25Index:
                 .fetchall()
             )
         return [int(r[0]) for r in rows]
+
+    def article_with_hash(self, content_hash: str) -> str | None:
+        """The id of an indexed (committed) article with this content hash, if any."""
+        with self._mutex:
+            row = (
+                self._db()
+                .execute(
+                    "SELECT article_id FROM articles WHERE content_hash = ? LIMIT 1",
+                    (content_hash,),
+                )
+                .fetchone()
+            )
+        return None if row is None else str(row[0])
 
     def article_count(self) -> int:
         with self._mutex:
@@ -891,18 +1111,11 @@ class BM25Index:
         if sources is None and since_ts is None and until_ts is None:
             return None
         with self._mutex, self._read() as con:
-            meta = self._meta(con)
-            self._refresh(con, int(meta["version"]), meta["identity"])
-            keep = self._length > 0
-            if sources is not None:
-                ids = [self._source_ids[s] for s in sources if s in self._source_ids]
-                keep &= np.isin(self._source, np.asarray(ids, dtype=np.int32))
-            has = self._ts != NO_TS
-            if since_ts is not None:
-                keep &= has & (self._ts >= since_ts)
-            if until_ts is not None:
-                keep &= has & (self._ts <= until_ts)
-            docs = np.flatnonzero(keep)
+            self._snapshot(con)
+            live = np.flatnonzero(self._length > 0)
+            keep = self._in_scope(live, sources, since_ts, until_ts)
+            assert keep is not None
+            docs = live[keep]
             if docs.size > limit:
                 return None
             out: list[str] = []

@@ -42,7 +42,15 @@ from vectorstore.client import (
 )
 from vectorstore.config import StoreConfig
 from vectorstore.errors import StoreBusy, StoreUnavailable
-from vectorstore.lexical_index import BM25Index, IndexedPassage, Tokenizer
+from vectorstore.lexical_index import (
+    BM25Index,
+    IndexedPassage,
+    LexicalHit,
+    LexicalQuery,
+    PassageRef,
+    ScopedTop,
+    Tokenizer,
+)
 from vectorstore.locking import StoreLock, lock_for
 from vectorstore.models import Article, Chunk, ScoredChunk
 from vectorstore.records import (
@@ -70,7 +78,10 @@ from vectorstore.repair import (
 
 __all__ = [
     "ArticleStore",
-    "DensePool",
+    "LexicalQuery",
+    "Nearest",
+    "PassageRef",
+    "ScopedTop",
     "StoreBusy",
     "StoreHealth",
     "StoreUnavailable",
@@ -122,26 +133,12 @@ def scope_where(
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _in_scope(
-    source: str | None,
-    ts: int | None,
-    sources: Sequence[str] | None,
-    since_ts: int | None,
-    until_ts: int | None,
-) -> bool:
-    if sources is not None and source not in sources:
-        return False
-    if since_ts is not None and (ts is None or ts < since_ts):
-        return False
-    return not (until_ts is not None and (ts is None or ts > until_ts))
-
-
 @dataclass(frozen=True)
-class DensePool:
-    """The nearest passages to one vector with their source and date (``dense_pool``);
-    ``complete`` when it holds every passage the search could return."""
+class Nearest:
+    """Per request of ``ArticleStore.nearest``, passages closest first with their cosine
+    similarity; ``complete`` when the pool they were taken from is the whole store."""
 
-    hits: list[tuple[ScoredChunk, str | None, int | None]]
+    lists: list[list[tuple[PassageRef, float]]]
     complete: bool
 
 
@@ -749,14 +746,30 @@ class ArticleStore:
         return self._call(read)
 
     def find_by_hash(self, content_hash: str) -> Article | None:
-        found = self._call(
-            lambda: self._articles_col.get(
-                where={"content_hash": content_hash}, limit=1, include=["metadatas"]
-            )
-        )
-        if not found["ids"]:
-            return None
-        return article_from_record(found["ids"][0], None, found["metadatas"][0])
+        """The committed article with this content hash, if any (found through the lexical
+        index: no scan of Chroma's metadata; at most one record read)."""
+
+        def read() -> Article | None:
+            self._lexical_ready()
+            article_id = self.lexical.article_with_hash(content_hash)
+            if article_id is None:
+                return None
+            found = self._articles_col.get(ids=[article_id], include=["metadatas"])
+            if not found["ids"]:
+                return None
+            return article_from_record(found["ids"][0], None, found["metadatas"][0])
+
+        return self._call(read)
+
+    def committed_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """``{article_id: content_hash}`` of the committed articles among ``article_ids``
+        (the lexical index's view: no Chroma read)."""
+
+        def read() -> dict[str, str]:
+            self._lexical_ready()
+            return {i: h for i, (h, _) in self.lexical.known(list(article_ids)).items()}
+
+        return self._call(read)
 
     def article_count(self) -> int:
         return self._call(lambda: self._articles_col.count())
@@ -971,9 +984,7 @@ class ArticleStore:
         """Nearest passages by cosine similarity (score in [0, 1], higher is closer), joined
         with their committed articles."""
         vector = self.embeddings.embed_query(query)  # outside the lock
-        return self._call(
-            lambda: self._attach([hit for hit, _, _ in self._by_vector(vector, k, where)])
-        )
+        return self._call(lambda: self._attach(self._by_vector(vector, k, where)))
 
     def search_by_vector(
         self,
@@ -984,26 +995,17 @@ class ArticleStore:
         sources: Sequence[str] | None = None,
         since_ts: int | None = None,
         until_ts: int | None = None,
-        pool: DensePool | None = None,
         exact_max: int = 2000,
     ) -> list[ScoredChunk]:
         """Nearest passages to ``vector`` (cosine, in [0, 1]); articles not attached.
 
         ``sources`` / ``since_ts`` / ``until_ts`` restrict the search like a ``where`` on chunk
-        metadata, answered in the cheapest exact way: from ``pool`` (``dense_pool`` of the same
-        vector) when it holds ``k`` hits in scope — exactly the restricted top ``k``, since
-        every passage outside the pool is farther; else, for a scope of at most ``exact_max``
-        passages (known from the lexical index), by cosine against their stored vectors; only
-        else by a filtered Chroma query (slow on large stores)."""
+        metadata: a scope of at most ``exact_max`` passages (known from the lexical index) is
+        scored exactly against their stored vectors; a larger one costs a filtered Chroma query
+        (slow on large stores: the retriever answers its restricted searches from ``nearest``)."""
         if k <= 0:
             return []
         scoped = sources is not None or since_ts is not None or until_ts is not None
-        if pool is not None and where is None:
-            inside = [
-                h for h, src, ts in pool.hits if _in_scope(src, ts, sources, since_ts, until_ts)
-            ]
-            if len(inside) >= k or pool.complete:
-                return inside[:k]
 
         def read() -> list[ScoredChunk]:
             if scoped:
@@ -1012,44 +1014,62 @@ class ArticleStore:
                 if ids is not None and where is None:
                     return self._exact(vector, k, ids)
                 clauses = [c for c in (where, scope_where(sources, since_ts, until_ts)) if c]
-                return [
-                    hit
-                    for hit, _, _ in self._by_vector(
-                        vector, k, clauses[0] if len(clauses) == 1 else {"$and": clauses}
-                    )
-                ]
-            return [hit for hit, _, _ in self._by_vector(vector, k, where)]
+                return self._by_vector(
+                    vector, k, clauses[0] if len(clauses) == 1 else {"$and": clauses}
+                )
+            return self._by_vector(vector, k, where)
 
         return self._call(read)
 
-    def dense_pool(
-        self, vector: Sequence[float], k: int = 200, where: dict | None = None
-    ) -> DensePool:
-        """The ``k`` nearest passages with their source and date, for answering restricted
-        searches of the same vector (``search_by_vector(..., pool=)``) without Chroma."""
-        hits = self._call(lambda: self._by_vector(vector, k, where))
-        return DensePool(hits=hits, complete=len(hits) < k)
+    def nearest(
+        self, vector: Sequence[float], pool_k: int, requests: Sequence[ScopedTop]
+    ) -> Nearest:
+        """Per request, the nearest committed passages to ``vector`` within its scope, from the
+        ``pool_k`` nearest passages of the store.
+
+        One unfiltered Chroma query that returns ids and distances only (reading records'
+        documents and metadata costs Chroma far more than the search: 10x at 1000 hits);
+        sources, dates and spans come from the lexical index, which holds committed versions
+        only. A restricted list is the exact head of the restricted ranking (every passage
+        outside the pool is farther than every one in it), shorter than ``k`` when the pool
+        holds fewer in scope; ``complete`` when the pool is the whole store."""
+        if pool_k <= 0 or not requests:
+            return Nearest([[] for _ in requests], complete=False)
+
+        def read() -> Nearest:
+            found = self._chunk_col.query(
+                query_embeddings=[list(map(float, vector))],
+                n_results=pool_k,
+                include=["distances"],
+            )
+            ids, distances = found["ids"][0], found["distances"][0]
+            self._lexical_ready()
+            picked = self.lexical.first_in_scope(ids, requests)
+            return Nearest(
+                [
+                    [(ref, max(0.0, 1.0 - float(distances[i]))) for i, ref in hits]
+                    for hits in picked
+                ],
+                complete=len(ids) < pool_k,
+            )
+
+        return self._call(read)
 
     def _by_vector(
         self, vector: Sequence[float], k: int, where: dict | None = None
-    ) -> list[tuple[ScoredChunk, str | None, int | None]]:
-        n = self._chunk_col.count()
-        if n == 0 or k <= 0:
+    ) -> list[ScoredChunk]:
+        if k <= 0:
             return []
-        found = self._chunk_col.query(
+        found = self._chunk_col.query(  # n_results past the count is fine: no count() needed
             query_embeddings=[list(map(float, vector))],
-            n_results=min(k, n),
+            n_results=k,
             where=where,
             include=["documents", "metadatas", "distances"],
         )
         return [
-            (
-                ScoredChunk(
-                    chunk=chunk_from_record(cid, doc, meta or {}),
-                    score=max(0.0, 1.0 - float(distance)),
-                ),
-                (meta or {}).get("source"),
-                (meta or {}).get("published_ts"),
+            ScoredChunk(
+                chunk=chunk_from_record(cid, doc, meta or {}),
+                score=max(0.0, 1.0 - float(distance)),
             )
             for cid, doc, meta, distance in zip(
                 found["ids"][0],
@@ -1136,6 +1156,55 @@ class ArticleStore:
             ]
 
         return self._call(read)
+
+    def lexical_hits(
+        self, requests: Sequence[LexicalQuery], k1: float = 0.9, b: float = 0.4
+    ) -> list[list[LexicalHit]]:
+        """Several BM25 searches in one snapshot of the lexical index (``search_many``): where
+        each hit is and its score, no text (no Chroma read)."""
+        if not requests:
+            return []
+
+        def read() -> list[list[LexicalHit]]:
+            self._lexical_ready()
+            return self.lexical.search_many(requests, k1=k1, b=b)
+
+        return self._call(read)
+
+    def join(
+        self, refs: Sequence[PassageRef], with_text: bool = True
+    ) -> dict[str, tuple[Chunk, Article]]:
+        """Committed passages among ``refs`` with their articles, by chunk id: one read of the
+        article records. A passage's text is its span of the article's text (``with_text``;
+        else articles carry metadata only and chunks empty text); a passage whose version is
+        not the article's committed one (an unfinished or replaced write) is left out."""
+        wanted = list(dict.fromkeys(r.article_id for r in refs))
+        if not wanted:
+            return {}
+
+        def read() -> dict[str, Article]:
+            include = ["documents", "metadatas"] if with_text else ["metadatas"]
+            found = self._get_by_ids(self._articles_col, wanted, include)
+            docs = found.get("documents") or [None] * len(found["ids"])
+            return {
+                i: article_from_record(i, doc, meta)
+                for i, doc, meta in zip(found["ids"], docs, found["metadatas"], strict=True)
+            }
+
+        articles = self._call(read)
+        out: dict[str, tuple[Chunk, Article]] = {}
+        for ref in refs:
+            article = articles.get(ref.article_id)
+            if article is None or not ref.chunk_id.endswith(
+                f"@{article.content_hash[:12] or 'v0'}"
+            ):
+                continue
+            if with_text and not 0 <= ref.start <= ref.end <= len(article.text):
+                continue
+            text = article.text[ref.start : ref.end] if with_text else ""
+            chunk = Chunk(ref.chunk_id, ref.article_id, ref.index, ref.start, ref.end, text)
+            out[ref.chunk_id] = (chunk, article)
+        return out
 
     def generation(self) -> str:
         """A token that changes whenever the stored content changes, at O(1) cost (cache key

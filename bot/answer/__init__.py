@@ -1,7 +1,8 @@
-"""Question in, short cited answer out.
+"""Question in, short answer and cited sentences out.
 
 - ``question``: a question read once (follow-ups joined by code) into a typed ``Question``;
 - ``evidence``: how well the passages bear on it, and whether to answer at all;
+- ``short``: the short answer settled by code (a name, number, date, yes/no) and its quotes;
 - ``sentences``: the model's streamed sentences, each kept only when a quote grounds it;
 - ``extractive``: the answer built from quotes alone when no model sentence survives;
 - ``pipeline``: ``answer_question``, the order of it all.

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from bot.answer.evidence import Evidence
 from bot.answer.question import Question
 from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, make_citation, score_spans
+from bot.text.speech import with_capitals
+from bot.text.words import claim_stems, coverage
 from bot.types import Citation
 from vectorstore.models import ScoredChunk
 
@@ -33,6 +35,60 @@ _NUMBER = re.compile(
 _NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 
 
+_OPEN, _CLOSE = "“", "”"
+_SENTENCE_TAIL = re.compile(r"^[^\n.!?]{0,80}[.!?]")
+
+
+def marks_balanced(text: str) -> bool:
+    """Every curly opening mark closed in order, and straight double quotes paired."""
+    depth = 0
+    for ch in text:
+        if ch == _OPEN:
+            depth += 1
+        elif ch == _CLOSE:
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0 and text.count('"') % 2 == 0
+
+
+def balanced_span(text: str, start: int, end: int, reach: int = 400) -> tuple[int, int] | None:
+    """``text[start:end]`` widened, within its paragraph, to the quotation marks it opens or
+    closes (a sentence cut out of a longer quotation: “We have no illusions … goal, ”he told
+    reporters.), so that a quote shown in marks never leaves one dangling. None when it cannot
+    be balanced nearby."""
+    if marks_balanced(text[start:end]):
+        return start, end
+    lo = text.rfind("\n", 0, start) + 1
+    hi = text.find("\n", end)
+    hi = len(text) if hi < 0 else hi
+    quote = text[start:end]
+    if quote.count(_OPEN) > quote.count(_CLOSE):
+        close = text.find(_CLOSE, end, min(hi, end + reach))
+        if close < 0:
+            return None
+        end = close + 1
+        tail = _SENTENCE_TAIL.match(text[end:hi])
+        if tail:
+            end += tail.end()
+    elif quote.count(_CLOSE) > quote.count(_OPEN):
+        opening = text.rfind(_OPEN, max(lo, start - reach), start)
+        if opening < 0:
+            return None
+        start = opening
+    return (start, end) if marks_balanced(text[start:end]) else None
+
+
+def quote_line(marker: int, passage: ScoredChunk, start: int, end: int) -> tuple[str, Citation]:
+    """One verbatim quote shown as ``Source: “…” [n]`` and its verified citation."""
+    article = passage.article
+    assert article is not None
+    citation = make_citation(marker, article, start, end)
+    shown = f"“{' '.join(citation.quote.split())}” [{citation.marker}]"
+    source = " ".join((article.source or "").split())
+    return (f"{source}: {shown}" if source and len(source) <= 60 else shown), citation
+
+
 def answer_type_bonus(question: str, text: str) -> float:
     """A small preference for sentences holding the kind of thing the question asks for."""
     q = question.lower()
@@ -43,6 +99,19 @@ def answer_type_bonus(question: str, text: str) -> float:
     if re.search(r"^\s*(who|whom|which (country|countries|leader|official|person))\b", q):
         return 0.05 if _NAME.search(text) else 0.0
     return 0.0
+
+
+MIN_NAMES_IN_QUOTE = 0.5
+"""Weighted share of the question's names and numbers an extractive quote (with its title and
+publisher) must hold: the Kim sentence never answers a question about Biden."""
+
+
+def _stems_around(passage: ScoredChunk, span: tuple[int, int]) -> set[str]:
+    article = passage.article
+    assert article is not None
+    return with_capitals(
+        claim_stems(f"{article.text[span[0] : span[1]]}\n{article.title}\n{article.source or ''}")
+    )
 
 
 def extractive_answer(
@@ -70,6 +139,13 @@ def extractive_answer(
             score = best.score + answer_type_bonus(focus, article.text[best.start : best.end])
             picks.append((score, ev.passage, (best.start, best.end)))
     picks.sort(key=lambda x: -x[0])
+    named = question.focus_named
+    if named:  # a quote that holds few of the question's names does not bear on it
+        picks = [
+            pick
+            for pick in picks
+            if coverage(named, _stems_around(pick[1], pick[2])) >= MIN_NAMES_IN_QUOTE
+        ]
     chosen: list[tuple[ScoredChunk, tuple[int, int]]] = []
     for score, passage, span in picks:
         if len(chosen) >= max_quotes or (chosen and score < extra_quote_ratio * picks[0][0]):
@@ -86,13 +162,14 @@ def extractive_answer(
         assert article is not None
         if end - start > DEFAULT_MAX_CHARS:
             start, end = best_quote_span(article, passage.chunk, focus, embeddings=embeddings)
-        citation = make_citation(len(citations) + 1, article, start, end)
+        span = balanced_span(article.text, start, end)
+        if span is None or span[1] - span[0] > DEFAULT_MAX_CHARS:
+            continue
+        line, citation = quote_line(len(citations) + 1, passage, *span)
         if not citation.verified:
             log.error("dropping unverified extractive citation of %s", article.id)
             continue
-        shown = f"“{' '.join(citation.quote.split())}” [{citation.marker}]"
-        source = " ".join((article.source or "").split())
-        parts.append(f"{source}: {shown}" if source and len(source) <= 60 else shown)
+        parts.append(line)
         citations.append(citation)
         used.append(passage)
     return "\n".join(parts), citations, used

@@ -10,9 +10,14 @@
    question (MiniLM similarity) and the question's content words, names and numbers are looked up
    in the passages. Names/numbers the sources never mention, or low similarity with little word
    overlap, mean the sources do not answer — the model is not called.
-4. **Model** (``ANSWER_PROMPT | llm``, streamed) sees numbered, neutralised ``<passage>`` blocks
+4. **Short answer by code** (``bot.answer.short.settle``): by the question's kind (who, which,
+   when, how many, yes/no, compare, before/after, what X said) code reads the answer off the
+   verified quotes (names, figures, dates, speakers) or the claim checker run per side; when it
+   settles, the answer is the short answer (``on_short``) and the quotes it comes from, and the
+   model is not called. Otherwise:
+5. **Model** (``ANSWER_PROMPT | llm``, streamed) sees numbered, neutralised ``<passage>`` blocks
    (as many, and as long, as its declared ``bot.llm.ModelProfile`` allows).
-5. **Code checks each sentence** as it completes, with the one claim checker
+6. **Code checks each sentence** as it completes, with the one claim checker
    (``bot.claims.checker.check`` over the shown passages): it is kept only when supported —
    each of its claims rests on a verbatim quote (content words, every number, date, name and
    negation, the speaker) — looked for first in the passages its ``[n]`` markers name (markers
@@ -24,8 +29,9 @@
    dropped; quotation marks around words no source contains are removed and the words reported in
    ``flagged_quotes``. Each distinct quote is one marker, numbered 1..N in order of first use.
    Accepted sentences stream to ``on_token`` as they pass, so what streams is ``Answer.answer``.
-6. **Extractive fallback**: when no model sentence survives, the answer is built by code from
-   the best-supporting passage sentences, quoted, with their markers. When the model says the
+7. **Extractive fallback**: when no model sentence survives, the answer is built by code from
+   the best-supporting passage sentences that hold the question's names, quoted (quotation
+   marks balanced), with their markers. When the model says the
    sources do not answer, the answer abstains. Every citation is verified verbatim
    (``bot.claims.make_citation``); an unverified one is never returned.
 """
@@ -40,6 +46,7 @@ from bot.answer.evidence import assess, decide, excerpt, select_for_model
 from bot.answer.extractive import extractive_answer
 from bot.answer.question import Question
 from bot.answer.sentences import AnswerBuilder
+from bot.answer.short import settle
 from bot.claims import make_citation
 from bot.llm.prompts import ANSWER_PROMPT, NO_ANSWER, format_passages
 from bot.types import Answer, Citation, SearchFilters
@@ -84,6 +91,7 @@ def answer_question(
     filters: SearchFilters | None = None,
     history: Sequence[tuple[str, str]] = (),
     on_token: Callable[[str], None] | None = None,
+    on_short: Callable[[str], None] | None = None,
 ) -> Answer:
     """A cited answer to ``question`` from the articles in ``bot``'s store.
 
@@ -91,6 +99,8 @@ def answer_question(
     ``on_token`` receives the answer text as it becomes final: each model sentence once code has
     checked it (so what streams is exactly ``Answer.answer``), or an extractive answer or the
     abstention in one piece. Every returned citation is verified verbatim.
+    ``on_short`` receives the short answer (``Answer.short_answer``) before any text streams,
+    when code settles one; it is not part of ``Answer.answer``: displays show it first, in bold.
     """
     read = Question.read(question, history)
     question = read.text
@@ -112,6 +122,21 @@ def answer_question(
     )
     if not decision.answerable:
         return _abstain(question, on_token)
+
+    settled = settle(bot, read, evidence, filters)
+    if settled is not None and settled.citations:
+        log.info("settled by code: %r", settled.short_answer)
+        if on_short and settled.short_answer:
+            on_short(settled.short_answer)
+        if on_token:
+            on_token(settled.text)
+        first = {p.chunk.id: p for p in settled.used}
+        shown = list(first.values()) + [
+            ev.passage for ev in evidence if ev.passage.chunk.id not in first
+        ]
+        return Answer(
+            question, settled.text, False, settled.citations, [], shown, settled.short_answer
+        )
 
     llm = bot.llm
     # A model's profile (declared in bot.llm, never probed) says how many passages and characters

@@ -58,6 +58,73 @@ def standalone_query(question: str, history: Sequence[tuple[str, str]] = ()) -> 
     return f"{question} ({' '.join(context)})"
 
 
+QuestionKind = str
+"""One of ``who``, ``which`` (a named thing), ``when``, ``how_many``, ``yes_no``, ``compare``
+(do sources A and B both say …), ``order`` (was X reported before Y), ``said`` (what did X say /
+according to X), ``open`` (anything else)."""
+
+_AUX = r"(?:does|do|did|is|are|was|were|has|have|had|can|could|will|would|should)\b"
+_YES_NO_START = re.compile(
+    rf"^{_AUX}|^(?:between|after|before|following|considering|given|in)\b[^?]*,\s*{_AUX}",
+    re.IGNORECASE,
+)
+_ORDER = re.compile(r"\b(?:before|after|earlier|later)\b", re.IGNORECASE)
+_ORDER_ASK = re.compile(
+    r"^(?:was|did|were|is)\b.*\b(?:reported|published|mentioned|report|discussed|covered)\b"
+    r"[^?]*\b(?:before|after)\b",
+    re.IGNORECASE,
+)
+_COMPARE = re.compile(
+    r"\bboth\b|\bwhile\b|\bwhereas\b|\bcompared?\b|\bsame\b|\bsimilar|\bconsisten|"
+    r"\bdiffer|\bchange|\bdiscrepan|\bcontrast|\baligned\b",
+    re.IGNORECASE,
+)
+_SAID = re.compile(
+    r"^what\s+(?:did|does|do|has|have)\s+(?P<who>.+?)\s+(?:say|said|tell|told|think|warn|"
+    r"claim|argue|announce|write)\b|\baccording\s+to\s+(?P<who2>[^,?]+)",
+    re.IGNORECASE,
+)
+_HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share)\b", re.I)
+_WHEN = re.compile(
+    r"^\s*when\b|\bwhat\s+(?:time|day|date|year|month)\b|\bwhich\s+(?:day|date|year)", re.I
+)
+_WHO = re.compile(r"^\s*(?:who|whom)\b|\bwho\s+is\b", re.IGNORECASE)
+_WHICH = re.compile(
+    r"^\s*(?:which|what)\s+(?:\w+\s+){0,2}?(?:company|companies|organi[sz]ation|person|"
+    r"individual|entity|entities|type|types|kind|country|countries|team|player|firm|platform|network|city|"
+    r"product|group|leader|official|source|publication|outlet|brand|service|app|agency)\b|"
+    r"^\s*which\b|^\s*what\s+is\s+the\s+name\b",
+    re.IGNORECASE,
+)
+
+
+def question_kind(text: str) -> tuple[QuestionKind, str | None]:
+    """The kind of answer a question asks for, and for ``said`` the speaker it names.
+
+    Read by rules over the question's opening words: what the short answer must be (a name, a
+    number, a date, yes or no) and how code can settle it."""
+    if _YES_NO_START.match(text):
+        if _ORDER_ASK.search(text) and not _COMPARE.search(text):
+            return "order", None
+        if _COMPARE.search(text):
+            return "compare", None
+        return "yes_no", None
+    if _HOW_MANY.search(text):
+        return "how_many", None
+    if _WHEN.search(text):
+        return "when", None
+    if _WHO.search(text):
+        return "who", None
+    if _WHICH.search(text):
+        return "which", None
+    said = _SAID.search(text)
+    if said:
+        who = (said.group("who") or said.group("who2") or "").strip(" '\"‘’“”")
+        if who and who.lower() not in ("they", "he", "she", "it", "the sources", "you"):
+            return "said", who
+    return "open", None
+
+
 @dataclass(frozen=True)
 class Question:
     """What the answer path knows about a question, read once by :meth:`read`."""
@@ -75,6 +142,10 @@ class Question:
     """Claim terms of ``focus``."""
     focus_named: tuple[Term, ...]
     """The names and numbers of ``focus`` (terms a source must contain)."""
+    kind: QuestionKind = "open"
+    """What kind of short answer the question asks for (:func:`question_kind`)."""
+    speaker: str | None = None
+    """For ``said`` questions: whose own words are asked for."""
 
     @classmethod
     def read(cls, question: str, history: Sequence[tuple[str, str]] = ()) -> Question:
@@ -83,6 +154,7 @@ class Question:
         terms = tuple(claim_terms(text))
         focus = text if terms else query
         focus_terms = terms if focus == text else tuple(claim_terms(focus))
+        kind, speaker = question_kind(text)
         return cls(
             text=text,
             query=query,
@@ -90,4 +162,6 @@ class Question:
             focus=focus,
             focus_terms=focus_terms,
             focus_named=tuple(names_and_numbers(focus_terms)),
+            kind=kind,
+            speaker=speaker,
         )

@@ -16,7 +16,8 @@ Stages (reported through ``progress``):
    once). Disagreements: a top sentence the claim checker finds ``contradicted`` by another
    independent source (``disagreements``). Then what to watch, actors' positions and dated
    developments; each development is checked against every other source for corroboration
-   and gets an ICD 203 confidence (``corroboration``). A sentence is used in one section only.
+   and gets an ICD 203 confidence (``corroboration``). Actors' positions come from the parsed
+   attribution (``positions``). A sentence is used in one section only.
 4. **Writing summary** — the bottom line is built by code from the best-corroborated
    developments ("According to <publisher>, <sentence>", kept only when the checker supports
    it). A capable model (``drafting.is_capable``) drafts the bottom line and the developments'
@@ -58,10 +59,10 @@ from bot.briefing.model import (
     SourceEntry,
     WatchItem,
 )
+from bot.briefing.positions import select_positions
 from bot.briefing.publishers import publisher_name, url_host
 from bot.briefing.sections import (
     select_developments,
-    select_positions,
     select_watch,
 )
 from bot.briefing.summary import (

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from urllib.parse import urlparse
 
 from vectorstore.config import StoreConfig
-from vectorstore.fingerprint import hamming
+from vectorstore.fingerprint import DisjointSets, join_copies
 from vectorstore.models import Article
 
 
@@ -58,40 +58,16 @@ class IndependentSources:
 
     def __init__(self, articles: Iterable[Article], max_bits: int = NEAR_DUPLICATE_BITS) -> None:
         self.articles: dict[str, Article] = {a.id: a for a in articles}
-        parent = {a: a for a in self.articles}
-
-        def find(a: str) -> str:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        def join(a: str, b: str) -> None:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-
         ids = sorted(self.articles)
+        sets = DisjointSets(ids)
         by_publisher: dict[str, str] = {}
-        hashes: list[tuple[str, int]] = []
         for article_id in ids:
-            article = self.articles[article_id]
-            key = publisher_key(article)
+            key = publisher_key(self.articles[article_id])
             if key in by_publisher:
-                join(article_id, by_publisher[key])
+                sets.join(article_id, by_publisher[key])
             by_publisher.setdefault(key, article_id)
-            if article.near_duplicate_of in self.articles:
-                join(article_id, article.near_duplicate_of)
-            if article.simhash:
-                try:
-                    value = int(article.simhash, 16)
-                except ValueError:
-                    continue
-                for other_id, other in hashes:
-                    if hamming(value, other) <= max_bits:
-                        join(article_id, other_id)
-                hashes.append((article_id, value))
-        self._source = {a: find(a) for a in ids}
+        join_copies(sets, [self.articles[a] for a in ids], max_bits)
+        self._source = {a: str(sets.find(a)) for a in ids}
 
     def of(self, article_id: str) -> str:
         """The source key of an article (the smallest article id of its source)."""

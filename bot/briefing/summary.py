@@ -21,6 +21,7 @@ from bot.claims import normalise_for_match, strip_unsupported_quotations
 from bot.claims.checker import ClaimChecker
 from bot.llm.prompts import SUMMARY_SYSTEM, SUMMARY_USER
 from bot.settings import BriefingSettings
+from bot.text.nlp import parse
 from bot.text.untrusted import neutralise
 from bot.text.words import CLAIM_STOPWORDS, claim_stem, claim_stems, names_and_numbers, word_set
 from bot.types import Citation
@@ -252,9 +253,23 @@ def attributed_sentence(quote: str, publisher: str, context: str = "") -> str | 
     if first is None or first.group().casefold() in _CONTEXT_WORDS:
         return None
     word = first.group()
-    if word.casefold() in _LOWER_FIRST or re.search(rf"\b{re.escape(word.lower())}\b", context):
+    if (
+        word.casefold() in _LOWER_FIRST
+        or re.search(rf"\b{re.escape(word.lower())}\b", context)
+        or _common_word_first(text)
+    ):
         text = text[0].lower() + text[1:]
     return f"According to {publisher}, {text}"
+
+
+def _common_word_first(sentence: str) -> bool:
+    """Whether the sentence opens with a common word ("Talks between ..."), not a name, an
+    acronym or "I", by the spaCy parse (``bot.text.nlp``)."""
+    first = parse([sentence])[0][0]
+    word = first.text
+    if word.isupper() or word == "I" or first.ent_type_:
+        return False
+    return first.pos_ not in {"PROPN"}
 
 
 _QUOTATION = re.compile('[“”"«»„]')

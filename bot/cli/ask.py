@@ -52,6 +52,18 @@ def print_citations(answer: Answer) -> None:
     out.flush()
 
 
+def print_short_answer(short: str, bold: bool) -> None:
+    """The short answer first, on its own line: bold on a terminal, labelled otherwise."""
+    if bold:
+        from rich.console import Console
+        from rich.text import Text
+
+        Console().print(Text(short, style="bold"))  # Text: article words are never markup
+    else:
+        sys.stdout.write(f"Short answer: {_one_line(short)}\n")
+    sys.stdout.flush()
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.answer import answer_question
     from bot.llm import ModelUnavailable
@@ -67,9 +79,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
         sys.stdout.flush()
 
+    def on_short(text: str) -> None:  # settled by code before any sentence streams
+        print_short_answer(text, bold=True)
+
     try:
         answer = answer_question(
-            bot, question, filters=filters, on_token=on_token if stream else None
+            bot,
+            question,
+            filters=filters,
+            on_token=on_token if stream else None,
+            on_short=on_short if stream else None,
         )
     except ModelUnavailable as exc:
         raise CliError(str(exc)) from None
@@ -79,6 +98,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if stream:
         sys.stdout.write("\n")
     else:
+        if answer.short_answer:
+            print_short_answer(answer.short_answer, bold=False)
         sys.stdout.write(answer.answer + "\n")
     print_citations(answer)
     return 0

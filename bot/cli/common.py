@@ -17,11 +17,24 @@ def add_filter_arguments(parser: argparse.ArgumentParser) -> None:
         "--source", action="append", default=[], help="only this publisher (repeatable)"
     )
     parser.add_argument(
-        "--since", type=date.fromisoformat, help="only articles published on/after YYYY-MM-DD"
+        "--since",
+        type=since_argument,
+        help="only articles published on/after YYYY-MM-DD, or within a duration back from now "
+        "(24h, 7d)",
     )
     parser.add_argument(
         "--until", type=date.fromisoformat, help="only articles published on/before YYYY-MM-DD"
     )
+
+
+def since_argument(text: str) -> date:
+    """``--since``: a date or a duration (``bot.digest.window.parse_since``)."""
+    from bot.digest.window import parse_since
+
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def filters_from_args(args: argparse.Namespace) -> SearchFilters:
@@ -44,6 +57,8 @@ class CliError(Exception):
 @contextlib.contextmanager
 def report_errors() -> Iterator[None]:
     """Known failures become one clear line on stderr and exit code 1; secrets never printed."""
+    from pydantic import ValidationError
+
     from bot.llm import ModelUnavailable
     from bot.redact import redact
     from vectorstore.store import StoreUnavailable
@@ -52,6 +67,12 @@ def report_errors() -> Iterator[None]:
         yield
     except (CliError, StoreUnavailable, ModelUnavailable) as exc:
         print(f"briefbot: {redact(str(exc))}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except ValidationError as exc:  # a bad setting: its own message, one line
+        first = exc.errors()[0] if exc.errors() else {"msg": str(exc)}
+        where = ".".join(str(x) for x in first.get("loc", ()))
+        message = str(first.get("msg", "")).removeprefix("Value error, ")
+        print(f"briefbot: invalid setting {where}: {redact(message)}", file=sys.stderr)
         raise SystemExit(1) from None
     except KeyboardInterrupt:
         print("briefbot: interrupted", file=sys.stderr)

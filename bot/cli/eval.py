@@ -201,7 +201,14 @@ def print_answers_table(result: dict[str, Any]) -> None:
     console.print(table)
     overall = result["briefbot"]
     console.print(
-        f"{overall['quotes']} quotes, {overall['errors']} errors, "
-        f"{_fmt(overall['mean_seconds'])} s/question",
+        f"{overall['quotes']} quotes, {overall['errors']} errors; short answer given on "
+        f"{_fmt(overall['short_answered'])} of answerable questions; seconds per answer: mean "
+        f"{_fmt(overall['mean_seconds'])}, p50 {_fmt(overall['p50_seconds'])}, "
+        f"p95 {_fmt(overall['p95_seconds'])}",
+        markup=False,
+    )
+    console.print(
+        "accuracy = MultiHop-RAG's lenient rule (gold anywhere in the answer); strict_accuracy "
+        "= on the short answer (yes/no gold opens it, other gold in it as whole words)",
         markup=False,
     )

@@ -12,9 +12,11 @@ from bot.eval.metrics import (
     answer_correct,
     load_queries,
     mean_metrics,
+    percentile,
     quote_overlaps_fact,
     retrieval_metrics,
     score_answer,
+    strict_correct,
     summarise_answers,
 )
 from bot.eval.retrieval import DenseBaseline, evaluate_retrieval, run_retrieval
@@ -33,10 +35,12 @@ __all__ = [
     "fresh_environment",
     "load_queries",
     "mean_metrics",
+    "percentile",
     "quote_overlaps_fact",
     "retrieval_metrics",
     "run_answers",
     "run_retrieval",
     "score_answer",
+    "strict_correct",
     "summarise_answers",
 ]

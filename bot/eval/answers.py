@@ -51,6 +51,7 @@ def run_answers(
                 facts_quoted=0,
                 seconds=0.0,
                 error=f"{type(exc).__name__}: {exc}",
+                strict=None if q.is_null else False,
             )
         record.seconds = time.perf_counter() - t0
         records.append(record)

@@ -6,8 +6,9 @@ metrics and answer metrics.
 - ``recall@k``: share of gold articles in the top k;
 - ``mrr@10``: 1 / rank of the first gold article (0 when none in the top 10).
 
-Answers: MultiHop-RAG's accuracy rule (the prediction contains the gold answer,
-case-insensitively), abstention on null queries, false abstention on answerable ones, quote
+Answers: MultiHop-RAG's lenient accuracy rule (the prediction contains the gold answer,
+case-insensitively) beside a strict one on the short answer (``strict_correct``: yes/no gold
+must open it, other gold must appear in it as whole words), abstention on null queries, false abstention on answerable ones, quote
 fidelity (the quote equals the stored text at its span), citation precision (quotes that overlap
 a gold fact) and recall (gold facts quoted).
 """
@@ -32,6 +33,7 @@ RETRIEVAL_METRICS = (
 )
 ANSWER_METRICS = (
     "accuracy",
+    "strict_accuracy",
     "abstention_on_null",
     "false_abstention",
     "quote_fidelity",
@@ -111,6 +113,35 @@ def answer_correct(prediction: str, gold: str) -> bool:
     return bool(gold) and gold in prediction.lower()
 
 
+_YES_NO = {"yes", "no"}
+
+
+def strict_correct(short_answer: str | None, gold: str) -> bool:
+    """The stricter rule on ``Answer.short_answer``: for yes/no gold, the short answer starts
+    with that word; for other gold, the gold appears in it as whole words (case-insensitive,
+    a trailing full stop of the gold ignored). No short answer is never correct."""
+    if not short_answer:
+        return False
+    gold = gold.strip().rstrip(".").strip().lower()
+    short = short_answer.strip().lower()
+    if not gold:
+        return False
+    if gold in _YES_NO:
+        return re.match(rf"{gold}\b", short) is not None
+    return re.search(rf"(?<!\w){re.escape(gold)}(?!\w)", short) is not None
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Linear-interpolated percentile ``q`` (0..1) of ``values`` (None when empty)."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    pos = (len(ordered) - 1) * q
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text).lower()
 
@@ -146,6 +177,9 @@ class AnswerRecord:
     seconds: float
     answer: str = ""
     error: str | None = None
+    strict: bool | None = None
+    """The strict rule (:func:`strict_correct`) on the short answer; None for null queries."""
+    short_answer: str | None = None
 
 
 def score_answer(query: EvalQuery, answer: Any, articles: dict[str, Any]) -> AnswerRecord:
@@ -164,10 +198,13 @@ def score_answer(query: EvalQuery, answer: Any, articles: dict[str, Any]) -> Ans
             quoted_facts.update(hits)
     abstained = bool(getattr(answer, "abstained", False))
     text = getattr(answer, "answer", "") or ""
+    short = getattr(answer, "short_answer", None)
     return AnswerRecord(
         id=query.id,
         question_type=query.question_type,
-        correct=None if query.is_null else (not abstained and answer_correct(text, query.answer)),
+        correct=None
+        if query.is_null
+        else (not abstained and answer_correct(f"{short or ''} {text}", query.answer)),
         abstained=abstained,
         quotes=len(citations),
         quotes_faithful=faithful,
@@ -176,6 +213,8 @@ def score_answer(query: EvalQuery, answer: Any, articles: dict[str, Any]) -> Ans
         facts_quoted=len(quoted_facts),
         seconds=0.0,
         answer=text,
+        strict=None if query.is_null else (not abstained and strict_correct(short, query.answer)),
+        short_answer=short,
     )
 
 
@@ -188,8 +227,13 @@ def summarise_answers(records: Sequence[AnswerRecord]) -> dict[str, float | int 
     answerable = [r for r in records if r.correct is not None]
     null = [r for r in records if r.correct is None]
     quotes = sum(r.quotes for r in answerable) + sum(r.quotes for r in null)
+    seconds = [r.seconds for r in records if r.error is None]
     return {
         "accuracy": ratio(sum(bool(r.correct) for r in answerable), len(answerable)),
+        "strict_accuracy": ratio(sum(bool(r.strict) for r in answerable), len(answerable)),
+        "short_answered": ratio(
+            sum(r.short_answer is not None for r in answerable), len(answerable)
+        ),
         "abstention_on_null": ratio(sum(r.abstained for r in null), len(null)),
         "false_abstention": ratio(sum(r.abstained for r in answerable), len(answerable)),
         "quote_fidelity": ratio(
@@ -206,4 +250,6 @@ def summarise_answers(records: Sequence[AnswerRecord]) -> dict[str, float | int 
         "answerable": len(answerable),
         "null": len(null),
         "mean_seconds": ratio(sum(r.seconds for r in records), len(records)),
+        "p50_seconds": percentile(seconds, 0.5),
+        "p95_seconds": percentile(seconds, 0.95),
     }

@@ -61,6 +61,39 @@ def docx_text(text: str) -> str:
     return _XML_INVALID.sub("", display_text(text))
 
 
+def add_run(p: Paragraph, text: str, *, bold: bool = False, italic: bool = False) -> None:
+    """One run of ``text`` made safe by ``docx_text``, keeping one space at either edge
+    when ``text`` had whitespace there (runs are joined without separators)."""
+    shown = docx_text(text)
+    if not shown:
+        shown = " " if text[:1].isspace() else ""
+    else:
+        shown = (" " if text[:1].isspace() else "") + shown
+        shown += " " if text[-1:].isspace() else ""
+    r = p.add_run(shown)
+    r.bold = bold or None
+    r.italic = italic or None
+
+
+def add_link(p: Paragraph, url: str | None) -> None:
+    """A hyperlink for a plain http(s) URL; any other URL is shown as text. Shared by the
+    briefing and digest exports."""
+    if not url:
+        return
+    target = web_url(url)
+    if target is None:
+        add_run(p, url)
+        return
+    rel_id = p.part.relate_to(target, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+    hyperlink = OxmlElement("w:hyperlink")
+    hyperlink.set(qn("r:id"), rel_id)
+    r = p.add_run(docx_text(url))
+    r.font.color.rgb = LINK_COLOR
+    r.font.underline = True
+    hyperlink.append(r._r)  # moves the run from the paragraph into the hyperlink
+    p._p.append(hyperlink)
+
+
 class _Writer:
     def __init__(self, briefing: Briefing) -> None:
         self.b = briefing
@@ -70,38 +103,14 @@ class _Writer:
     # ---- runs ----------------------------------------------------------------------------------
 
     def run(self, p: Paragraph, text: str, *, bold: bool = False, italic: bool = False) -> None:
-        """One run of ``text`` made safe by ``docx_text``, keeping one space at either edge
-        when ``text`` had whitespace there (runs are joined without separators)."""
-        shown = docx_text(text)
-        if not shown:
-            shown = " " if text[:1].isspace() else ""
-        else:
-            shown = (" " if text[:1].isspace() else "") + shown
-            shown += " " if text[-1:].isspace() else ""
-        r = p.add_run(shown)
-        r.bold = bold or None
-        r.italic = italic or None
+        add_run(p, text, bold=bold, italic=italic)
 
     def quote(self, p: Paragraph, marker: int) -> None:
         self.run(p, inline_quote(self.b.citation(marker).quote))
         self.run(p, f" [{marker}]")
 
     def link(self, p: Paragraph, url: str | None) -> None:
-        """A hyperlink for a plain http(s) URL; any other URL is shown as text."""
-        if not url:
-            return
-        target = web_url(url)
-        if target is None:
-            self.run(p, url)
-            return
-        rel_id = p.part.relate_to(target, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
-        hyperlink = OxmlElement("w:hyperlink")
-        hyperlink.set(qn("r:id"), rel_id)
-        r = p.add_run(docx_text(url))
-        r.font.color.rgb = LINK_COLOR
-        r.font.underline = True
-        hyperlink.append(r._r)  # moves the run from the paragraph into the hyperlink
-        p._p.append(hyperlink)
+        add_link(p, url)
 
     # ---- blocks --------------------------------------------------------------------------------
 

@@ -301,12 +301,13 @@ def build_story(briefing: Briefing, level: FitLevel, width: float):  # type: ign
     return story
 
 
-def _doc(buffer: io.BytesIO, briefing: Briefing):  # type: ignore[no-untyped-def]
+def page_template(buffer: io.BytesIO, title: str, subject: str = "", margin_mm: float = 13):  # type: ignore[no-untyped-def]
+    """An A4 ReportLab document with even margins and Briefbot's metadata (briefings, digests)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate
 
-    margin = 13 * mm
+    margin = margin_mm * mm
     return SimpleDocTemplate(
         buffer,
         pagesize=A4,
@@ -314,16 +315,16 @@ def _doc(buffer: io.BytesIO, briefing: Briefing):  # type: ignore[no-untyped-def
         rightMargin=margin,
         topMargin=margin,
         bottomMargin=margin,
-        title=display_text(briefing.title)[:200],
+        title=display_text(title)[:200],
         author="Briefbot",
-        subject=display_text(briefing.topic)[:200],
+        subject=display_text(subject)[:200],
     )
 
 
 def render_pdf(briefing: Briefing, level: FitLevel = FIT_LEVELS[0]) -> bytes:
     """PDF bytes of ``briefing`` as given (no shortening)."""
     buffer = io.BytesIO()
-    doc = _doc(buffer, briefing)
+    doc = page_template(buffer, briefing.title, briefing.topic)
     doc.build(build_story(briefing, level, doc.width))
     return buffer.getvalue()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -81,24 +82,30 @@ def greedy_coverage(
     for name, scores in relevance.items():
         for group, value in scores.items():
             entries[group].append((name, value))
+
+    # Lazy greedy: a group's gain only shrinks as facets are served, so a gain computed earlier
+    # is an upper bound; the heap's top is re-scored and taken once it still beats every bound
+    # (the same picks as re-scoring every group each round, ties to the earlier position).
+    def gain(group: str) -> float:
+        value = tiebreak.get(first_id[group], 0.0)
+        for name, relevance_value in entries[group]:
+            if relevance_value > served[name]:
+                value += relevance_value - served[name]
+        return value
+
+    heap = [(-gain(g), position[g], g) for g in groups]
+    heapq.heapify(heap)
     remaining = set(groups)
     picked: list[str] = []
-    while remaining and len(picked) < depth:
-        best: str | None = None
-        best_gain = -1.0
-        for group in remaining:
-            gain = tiebreak.get(first_id[group], 0.0)
-            for name, value in entries[group]:
-                if value > served[name]:
-                    gain += value - served[name]
-            if gain > best_gain or (
-                gain == best_gain and best is not None and position[group] < position[best]
-            ):
-                best, best_gain = group, gain
-        assert best is not None
-        picked.append(best)
-        remaining.discard(best)
-        for name, value in entries[best]:
+    while heap and len(picked) < depth:
+        _, at, group = heapq.heappop(heap)
+        fresh = (-gain(group), at, group)
+        if heap and fresh > heap[0]:
+            heapq.heappush(heap, fresh)
+            continue
+        picked.append(group)
+        remaining.discard(group)
+        for name, value in entries[group]:
             served[name] = max(served[name], value)
     picked += [g for g in groups if g in remaining]
     return [first_id[g] for g in picked]
@@ -121,16 +128,21 @@ def interleave_repeats(
     out: list[str] = []
     placed: dict[str, int] = {}
     pending = list(rest)
+    # ``rest`` is normally best first: then no id past the first one not above a threshold can
+    # beat it (repeat_penalty <= 1), and the scan for the next mover stops there.
+    stops = 0 <= repeat_penalty <= 1 and all(
+        scores[a] >= scores[b] for a, b in zip(pending, pending[1:], strict=False)
+    )
 
     def flush(threshold: float) -> None:
         moved = True
         while moved:
             moved = False
             for i, item in enumerate(pending):
+                if stops and scores[item] <= threshold:
+                    break
                 n = placed.get(group_of[item], 0)
-                if n and (
-                    threshold == float("-inf") or scores[item] * repeat_penalty**n > threshold
-                ):
+                if n and scores[item] * repeat_penalty**n > threshold:
                     out.append(item)
                     placed[group_of[item]] = n + 1
                     del pending[i]
@@ -141,8 +153,14 @@ def interleave_repeats(
         flush(scores.get(item, 0.0))
         out.append(item)
         placed[group_of[item]] = placed.get(group_of[item], 0) + 1
-    flush(float("-inf"))
-    return out + pending
+    rest_out = []
+    for item in pending:  # every group placed so far takes its remaining ids, in order
+        if placed.get(group_of[item], 0):
+            out.append(item)
+            placed[group_of[item]] += 1
+        else:
+            rest_out.append(item)
+    return out + rest_out
 
 
 def diversify(

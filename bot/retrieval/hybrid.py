@@ -16,13 +16,21 @@ most not-yet-served lists, so every clause's, source's and date's best article c
 any list gets its second one — a multi-hop question needs every piece of evidence. The passage
 set is diversified: at most ``settings.max_per_article`` per article, distinct articles first.
 
-BM25 searches go to the store's persistent lexical index (``ArticleStore.lexical_search``: the
-same scores as the former in-memory bm25s index, nothing rebuilt at query time); the source
-names and years the question analysis matches against are re-read when
-``ArticleStore.generation()`` changes.
-Restricted dense searches are answered from the question's one unrestricted dense search when it
-holds enough in scope, else exactly from a small scope's stored vectors
-(``ArticleStore.search_by_vector``), and only else by a filtered Chroma query.
+Cost at scale (the lists above run on one Chroma query and one lexical snapshot):
+
+- dense: ONE unfiltered Chroma query per question (``ArticleStore.nearest``: the ``pool_k``
+  nearest passages, ids and distances only, placed by the lexical index). Every restricted
+  dense list is that pool's in-scope part: the exact head of the restricted ranking (every
+  passage outside the pool is farther than every passage in it), shorter than ``k`` when the
+  scope holds few of the question's ``pool_k`` nearest passages. Chroma's filtered queries
+  (seconds at 1M passages) are used only for explicit filters (``SearchFilters``) whose scope
+  the pool does not fill;
+- lexical: every BM25 list in one ``ArticleStore.lexical_hits`` call (the store's persistent
+  index; each distinct term scored once, each restricted list a mask); hits carry where the
+  passage is, not its text;
+- the passages finally returned are joined with their article records (text = the article's
+  span), the only other Chroma read; the source names and years the question analysis matches
+  against are re-read only when ``ArticleStore.generation()`` changes.
 """
 
 from __future__ import annotations
@@ -46,7 +54,7 @@ from bot.settings import RetrievalSettings, Settings
 from bot.text.dates import DateMention
 from bot.types import SearchFilters
 from vectorstore.models import Article, Chunk, ScoredChunk
-from vectorstore.store import ArticleStore, DensePool, scope_where
+from vectorstore.store import ArticleStore, LexicalQuery, PassageRef, ScopedTop
 
 if TYPE_CHECKING:
     from langchain_core.retrievers import BaseRetriever
@@ -56,7 +64,8 @@ if TYPE_CHECKING:
 class Candidate:
     """A passage found by at least one search, with what each search said about it."""
 
-    chunk: Chunk
+    ref: PassageRef
+    """Where the passage is (its text is read only if it is returned)."""
     dense_similarity: float | None = None
     """Cosine similarity to the question (best over the searches that returned it)."""
     lexical_score: float = 0.0
@@ -96,6 +105,8 @@ class Ranking:
 
 
 def _ts(day: date, end_of_day: bool = False) -> int:
+    if isinstance(day, datetime):  # a moment (``--since 24h``), not a whole day
+        return int((day if day.tzinfo else day.replace(tzinfo=UTC)).timestamp())
     moment = datetime.combine(day + timedelta(days=1) if end_of_day else day, datetime.min.time())
     return int(moment.replace(tzinfo=UTC).timestamp()) - (1 if end_of_day else 0)
 
@@ -128,9 +139,19 @@ class _Scope:
             return None
         return _Scope(new_sources, lo, hi)
 
-    def where(self) -> dict | None:
-        """The same restriction as a Chroma ``where`` on chunk metadata."""
-        return scope_where(self.sources, self.since_ts, self.until_ts)
+
+@dataclass(frozen=True)
+class _Search:
+    """One facet of a question: a dense and a BM25 list under one scope."""
+
+    name: str
+    scope: _Scope
+    text: str
+    vector: int
+    """Which vector: 0 the question's, i the i-th clause's."""
+    k: int
+    weight_dense: float
+    weight_lexical: float
 
 
 class HybridRetriever:
@@ -203,18 +224,79 @@ class HybridRetriever:
 
     # ---- searching -------------------------------------------------------------------------
 
-    def _dense(
-        self, vector: list[float], k: int, scope: _Scope, pool: DensePool | None = None
-    ) -> list[tuple[Chunk, float]]:
+    def _plan(
+        self, analysis: QueryAnalysis, query: str, base: _Scope, fetch_k: int, sub_k: int
+    ) -> list[_Search]:
+        """The searches of one question, in fusion order (see the module docstring)."""
+        p = self.params
+        plan = [_Search("all", base, query, 0, fetch_k, p.dense_weight, p.lexical_weight)]
+        if p.source_weight > 0:
+            w = p.source_weight
+            for group in dict.fromkeys(m.sources for m in analysis.sources):
+                label = next(m.text for m in analysis.sources if m.sources == group)
+                scope = base.narrow(sources=group)
+                if scope is not None:
+                    plan.append(_Search(f"source={label}", scope, query, 0, sub_k, w, w))
+        if p.date_weight > 0:
+            w = p.date_weight
+            ranges = {d.ts_range(p.date_slack_days): d.text for d in analysis.dates}
+            for (lo, hi), label in ranges.items():
+                scope = base.narrow(since=lo, until=hi)
+                if scope is not None:
+                    plan.append(_Search(f"date={label}", scope, query, 0, sub_k, w, w))
+        if p.clause_weight > 0:
+            named = analysis.named_sources()
+            w = p.clause_weight
+            for number, clause in enumerate(analysis.clauses, 1):
+                sources = clause.sources or (named if p.clause_inherit_sources else ())
+                scope = base.narrow(sources=sources) if sources else base
+                scope = self._date_scope(scope, clause.dates)
+                if scope is not None:
+                    plan.append(
+                        _Search(
+                            f"clause{number}",
+                            scope,
+                            clause.text,
+                            number if p.clause_dense else 0,
+                            sub_k,
+                            w if p.clause_dense else 0,
+                            w,
+                        )
+                    )
+        return plan
+
+    def _dense_lists(
+        self, plan: Sequence[_Search], vectors: Sequence[list[float]], pool_k: int
+    ) -> dict[int, list[tuple[PassageRef, float]]]:
+        """Every dense list of the plan (by position): one ``nearest`` call per vector."""
+        out: dict[int, list[tuple[PassageRef, float]]] = {}
+        for vector in sorted({s.vector for s in plan if s.weight_dense > 0}):
+            slots = [i for i, s in enumerate(plan) if s.weight_dense > 0 and s.vector == vector]
+            requests = [
+                ScopedTop(plan[i].k, plan[i].scope.sources, plan[i].scope.since_ts,
+                          plan[i].scope.until_ts)
+                for i in slots
+            ]  # fmt: skip
+            near = self.store.nearest(vectors[vector], pool_k, requests)
+            for i, hits in zip(slots, near.lists, strict=True):
+                search = plan[i]
+                if len(hits) < search.k and not near.complete and search.name == "all":
+                    hits = self._exact(vectors[vector], search)
+                out[i] = hits
+        return out
+
+    def _exact(self, vector: list[float], search: _Search) -> list[tuple[PassageRef, float]]:
+        """Explicit filters the pool does not fill: exact, at the price of Chroma's filter."""
+        scope = search.scope
         hits = self.store.search_by_vector(
-            vector,
-            k,
-            sources=scope.sources,
-            since_ts=scope.since_ts,
+            vector, search.k, sources=scope.sources, since_ts=scope.since_ts,
             until_ts=scope.until_ts,
-            pool=pool,
-        )
-        return [(hit.chunk, hit.score) for hit in hits]
+        )  # fmt: skip
+        return [
+            (PassageRef(c.id, c.article_id, c.index, c.start, c.end, None, None), h.score)
+            for h in hits
+            for c in (h.chunk,)
+        ]
 
     def rank(self, query: str, filters: SearchFilters | None = None) -> Ranking:
         """Every candidate passage for ``query``, best first (see the module docstring)."""
@@ -227,80 +309,55 @@ class HybridRetriever:
         base = self._base_scope(filters)
         fetch_k = max(1, min(self.settings.fetch_k, n))
         sub_k = max(1, min(p.sub_fetch_k, n))
+        plan = self._plan(analysis, query, base, fetch_k, sub_k)
         clauses = analysis.clauses if p.clause_weight > 0 else ()
         embeddings = self.store.embeddings
         if clauses and p.clause_dense:
             # One batch for the question and its clauses (MiniLM is symmetric: a query is
             # embedded like a document).
-            question_vector, *clause_vectors = embeddings.embed_documents(
-                [query, *(c.text for c in clauses)]
-            )
+            vectors = embeddings.embed_documents([query, *(c.text for c in clauses)])
         else:
-            question_vector = embeddings.embed_query(query)
-            clause_vectors = [question_vector] * len(clauses)  # unused: no clause dense search
+            vectors = [embeddings.embed_query(query)]
+        dense_lists = self._dense_lists(plan, vectors, max(self.params.pool_k, fetch_k))
+        lexical = [s for s in plan if s.weight_lexical > 0]
+        found = self.store.lexical_hits(
+            [
+                LexicalQuery(s.text, s.k, s.scope.sources, s.scope.since_ts, s.scope.until_ts)
+                for s in lexical
+            ],
+            k1=p.bm25_k1,
+            b=p.bm25_b,
+        )
+        lexical_hits = {id(s): hits for s, hits in zip(lexical, found, strict=True)}
 
         candidates: dict[str, Candidate] = {}
         lists: list[RankedList] = []
-        # One dense search of the question under the explicit filters: restricted searches of
-        # the same vector are answered from it when it holds enough in scope (exact).
-        pool = (
-            self.store.dense_pool(question_vector, max(fetch_k, min(200, n)), base.where())
-            if p.dense_weight > 0
-            else None
-        )
-
-        def run(name: str, scope: _Scope | None, text: str, vector: list[float], k: int,
-                weight_dense: float, weight_lexical: float) -> None:  # fmt: skip
-            if scope is None:
-                return
-            if weight_dense > 0:
+        for position, search in enumerate(plan):
+            if search.weight_dense > 0:
                 ids = []
-                shared = pool if vector is question_vector else None
-                for chunk, similarity in self._dense(vector, k, scope, shared):
-                    cand = candidates.setdefault(chunk.id, Candidate(chunk))
-                    if name == "all" or cand.dense_similarity is None:
+                for ref, similarity in dense_lists[position]:
+                    cand = candidates.setdefault(ref.chunk_id, Candidate(ref))
+                    if search.name == "all" or cand.dense_similarity is None:
                         # the similarity reported is to the whole question where known
                         cand.dense_similarity = similarity
-                    cand.found_by.add(f"{name}:dense")
-                    ids.append(chunk.id)
-                lists.append(RankedList(f"{name}:dense", ids, weight_dense))
-            if weight_lexical > 0:
+                    cand.found_by.add(f"{search.name}:dense")
+                    ids.append(ref.chunk_id)
+                lists.append(RankedList(f"{search.name}:dense", ids, search.weight_dense))
+            if search.weight_lexical > 0:
                 ids = []
-                for hit in self.store.lexical_search(
-                    text, k, scope.sources, scope.since_ts, scope.until_ts,
-                    k1=p.bm25_k1, b=p.bm25_b,
-                ):  # fmt: skip
-                    chunk = hit.chunk
-                    cand = candidates.setdefault(chunk.id, Candidate(chunk))
+                for hit in lexical_hits[id(search)]:
+                    ref = PassageRef(
+                        hit.chunk_id, hit.article_id, hit.index, hit.start, hit.end, None, None
+                    )
+                    cand = candidates.setdefault(hit.chunk_id, Candidate(ref))
                     cand.lexical_score = max(cand.lexical_score, hit.score)
-                    cand.found_by.add(f"{name}:lexical")
-                    ids.append(chunk.id)
-                lists.append(RankedList(f"{name}:lexical", ids, weight_lexical))
-
-        run("all", base, query, question_vector, fetch_k, p.dense_weight, p.lexical_weight)
-        if p.source_weight > 0:
-            for group in dict.fromkeys(m.sources for m in analysis.sources):
-                label = next(m.text for m in analysis.sources if m.sources == group)
-                w = p.source_weight
-                run(f"source={label}", base.narrow(sources=group), query, question_vector,
-                    sub_k, w, w)  # fmt: skip
-        if p.date_weight > 0:
-            ranges = {d.ts_range(p.date_slack_days): d.text for d in analysis.dates}
-            for (lo, hi), label in ranges.items():
-                w = p.date_weight
-                run(f"date={label}", base.narrow(since=lo, until=hi), query, question_vector,
-                    sub_k, w, w)  # fmt: skip
-        named = analysis.named_sources()
-        for number, (clause, vector) in enumerate(zip(clauses, clause_vectors, strict=True), 1):
-            sources = clause.sources or (named if p.clause_inherit_sources else ())
-            scope = base.narrow(sources=sources) if sources else base
-            scope = self._date_scope(scope, clause.dates)
-            w = p.clause_weight
-            run(f"clause{number}", scope, clause.text, vector, sub_k, w if p.clause_dense else 0, w)
+                    cand.found_by.add(f"{search.name}:lexical")
+                    ids.append(hit.chunk_id)
+                lists.append(RankedList(f"{search.name}:lexical", ids, search.weight_lexical))
 
         fused = rrf(lists, p.rrf_k)
         order = order_by_score(fused)
-        article_of = {cid: c.chunk.article_id for cid, c in candidates.items()}
+        article_of = {cid: c.ref.article_id for cid, c in candidates.items()}
         best_of: dict[str, str] = {}
         for cid in order:
             best_of.setdefault(article_of[cid], cid)
@@ -322,7 +379,7 @@ class HybridRetriever:
             cand = candidates[chunk_id]
             cand.fused = fused.get(chunk_id, 0.0)
             cand.score = 1.0 / (p.rrf_k + position + 1)
-        return Ranking(analysis, [candidates[i] for i in order], question_vector)
+        return Ranking(analysis, [candidates[i] for i in order], vectors[0])
 
     def _date_scope(self, scope: _Scope | None, dates: Sequence[DateMention]) -> _Scope | None:
         if scope is None or not dates:
@@ -330,13 +387,12 @@ class HybridRetriever:
         ranges = [d.ts_range(self.params.date_slack_days) for d in dates]
         return scope.narrow(since=min(r[0] for r in ranges), until=max(r[1] for r in ranges))
 
-    def _committed(self, candidates: Sequence[Candidate]) -> list[tuple[Candidate, Article]]:
+    def _committed(
+        self, candidates: Sequence[Candidate], with_text: bool = True
+    ) -> list[tuple[Candidate, Chunk, Article]]:
         """Candidates joined with their committed article (unfinished writes dropped)."""
-        joined = self.store.attach_articles(
-            [ScoredChunk(chunk=c.chunk, score=c.score) for c in candidates]
-        )
-        by_id = {s.chunk.id: s.article for s in joined if s.article is not None}
-        return [(c, by_id[c.chunk.id]) for c in candidates if c.chunk.id in by_id]
+        joined = self.store.join([c.ref for c in candidates], with_text=with_text)
+        return [(c, *joined[c.ref.chunk_id]) for c in candidates if c.ref.chunk_id in joined]
 
     def _fill_similarity(self, passages: list[Candidate], vector: list[float] | None) -> None:
         """Cosine to the question for passages only BM25 found (their stored vectors)."""
@@ -345,10 +401,10 @@ class HybridRetriever:
             return
         import numpy as np
 
-        by_id = self.store.vectors([c.chunk.id for c in missing])
+        by_id = self.store.vectors([c.ref.chunk_id for c in missing])
         q = np.asarray(vector, dtype=np.float32)
         for cand in missing:
-            stored = by_id.get(cand.chunk.id)
+            stored = by_id.get(cand.ref.chunk_id)
             if stored is not None:
                 v = np.asarray(stored, dtype=np.float32)
                 denom = float(np.linalg.norm(v) * np.linalg.norm(q)) or 1.0
@@ -363,31 +419,31 @@ class HybridRetriever:
             return []
         ranking = self.rank(query, filters)
         picked = diversify(
-            [(c.chunk.id, c.chunk.article_id) for c in ranking.candidates],
+            [(c.ref.chunk_id, c.ref.article_id) for c in ranking.candidates],
             k=len(ranking.candidates),
             max_per_group=self.settings.max_per_article,
             repeat_penalty=1.0,  # the ranking already placed repeats (interleave_repeats)
-            scores={c.chunk.id: c.score for c in ranking.candidates},
+            scores={c.ref.chunk_id: c.score for c in ranking.candidates},
         )
-        by_id = {c.chunk.id: c for c in ranking.candidates}
-        chosen: list[tuple[Candidate, Article]] = []
+        by_id = {c.ref.chunk_id: c for c in ranking.candidates}
+        chosen: list[tuple[Candidate, Chunk, Article]] = []
         position = 0
         while len(chosen) < k and position < len(picked):
             # Join in slices: passages of unfinished writes drop out and the next move up.
             batch = [by_id[i] for i in picked[position : position + max(k, 8)]]
             position += len(batch)
             chosen.extend(self._committed(batch)[: k - len(chosen)])
-        self._fill_similarity([c for c, _ in chosen], ranking.query_vector)
+        self._fill_similarity([c for c, _, _ in chosen], ranking.query_vector)
         return [
             RetrievedPassage(
-                chunk=cand.chunk,
+                chunk=chunk,
                 article=article,
                 score=cand.score,
                 dense_similarity=cand.dense_similarity,
                 lexical_score=cand.lexical_score,
                 found_by=tuple(sorted(cand.found_by)),
             )
-            for cand, article in chosen
+            for cand, chunk, article in chosen
         ]
 
     def retrieve(
@@ -406,14 +462,16 @@ class HybridRetriever:
             return []
         best: dict[str, Candidate] = {}
         for cand in self.rank(query, filters).candidates:
-            best.setdefault(cand.chunk.article_id, cand)
+            best.setdefault(cand.ref.article_id, cand)
         ordered = list(best.values())
         out: list[tuple[str, float]] = []
         position = 0
         while len(out) < k and position < len(ordered):
             batch = ordered[position : position + max(k, 8)]
             position += len(batch)
-            out.extend((c.chunk.article_id, c.score) for c, _ in self._committed(batch))
+            out.extend(
+                (c.ref.article_id, c.score) for c, _, _ in self._committed(batch, with_text=False)
+            )
         return out[:k]
 
     # ---- composition -----------------------------------------------------------------------

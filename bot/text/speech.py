@@ -1,9 +1,12 @@
-"""Who speaks: speech verbs, titles, names and the attribution patterns of news sentences.
+"""Who speaks: speech verbs, titles, names, and the speakers of news text.
 
-Everything here is deterministic pattern matching over one sentence (plus, for pronouns and
-roles, the article it comes from). It only points at text; it never rewrites a quote. Briefings
-use :func:`find_attributions` for actors' positions; answers use :func:`claimed_speaker` to
-check that a sentence's speaker is in its quote.
+The speakers of an article come from its dependency parse (:mod:`bot.text.attribution`, spaCy):
+:func:`span_speakers` (the claim checker, answers) and :func:`find_attributions` (one sentence)
+read it. What stays here is the vocabulary attribution is read with (:data:`SPEECH_VERBS`,
+:data:`TITLES`, :data:`SPEAKER_NOUNS`, :data:`NEWS_AGENCIES`) and deterministic helpers over
+names: :func:`claimed_speaker` (who a written sentence says spoke, "X said ..."),
+:func:`actor_key`, :func:`same_actor`, :func:`entities`, :func:`resolve_role`. Nothing here
+rewrites a quote; it only points at text.
 """
 
 from __future__ import annotations
@@ -17,21 +20,29 @@ from bot.text.words import word_set
 # ---- attribution ---------------------------------------------------------------------------
 
 SPEECH_VERBS = (
-    "said|says|say|told|tells|added|adds|warned|warns|stressed|stresses|insisted|insists|"
-    "called|calls|denied|denies|accused|accuses|assured|assures|argued|argues|claimed|claims|"
-    "noted|notes|stated|states|announced|announces|declared|declares|urged|urges|estimated|"
-    "estimates|considered|considers|criticized|criticised|criticizes|criticises|continued|"
-    "reported|reports|explained|explains|wrote|writes|maintained|maintains|admitted|admits|"
-    "acknowledged|acknowledges|testified|testifies|confirmed|confirms|rejected|rejects|"
-    "denounced|denounces|emphasized|emphasised|emphasizes|pledged|pledges|vowed|vows|"
-    "promised|promises|threatened|threatens|predicted|predicts|believes|believed|suggested|"
-    "suggests|asserted|asserts|countered|replied|replies|responded|responds|alleged|alleges|"
-    "contended|contends|stressed|reiterated|reiterates|recalled|recalls|complained|complains|"
-    "demanded|demands|welcomed|welcomes|condemned|condemns|defended|defends|estimated|"
-    "concluded|concludes|observed|observes|announced|ruled|rules|disputed|disputes|"
-    "questioned|questions|described|describes|agreed|agrees|objected|objects|hailed|hails"
+    "say|said|says|tell|told|tells|add|added|adds|warn|warned|warns|stress|stressed|stresses|"
+    "insist|insisted|insists|call|called|calls|deny|denied|denies|accuse|accused|accuses|assure|"
+    "assured|assures|argue|argued|argues|claim|claimed|claims|note|noted|notes|state|stated|"
+    "states|announce|announced|announces|declare|declared|declares|urge|urged|urges|estimate|"
+    "estimated|estimates|consider|considered|considers|criticize|criticise|criticized|criticised|"
+    "criticizes|criticises|continue|continued|report|reported|reports|explain|explained|explains|"
+    "write|wrote|writes|maintain|maintained|maintains|admit|admitted|admits|acknowledge|"
+    "acknowledged|acknowledges|testify|testified|testifies|confirm|confirmed|confirms|reject|"
+    "rejected|rejects|denounce|denounced|denounces|emphasize|emphasise|emphasized|emphasised|"
+    "emphasizes|pledge|pledged|pledges|vow|vowed|vows|promise|promised|promises|threaten|"
+    "threatened|threatens|predict|predicted|predicts|believe|believes|believed|suggest|suggested|"
+    "suggests|assert|asserted|asserts|counter|countered|reply|replied|replies|respond|responded|"
+    "responds|allege|alleged|alleges|contend|contended|contends|reiterate|reiterated|reiterates|"
+    "recall|recalled|recalls|complain|complained|complains|demand|demanded|demands|welcome|"
+    "welcomed|welcomes|condemn|condemned|condemns|defend|defended|defends|conclude|concluded|"
+    "concludes|observe|observed|observes|rule|ruled|rules|dispute|disputed|disputes|question|"
+    "questioned|questions|describe|described|describes|agree|agreed|agrees|object|objected|"
+    "objects|hail|hailed|hails|ask|asked|asks|tweet|tweeted|tweets|concede|conceded|concedes|"
+    "caution|cautioned|cautions|remark|remarked|remarks|comment|commented|comments|mention|"
+    "mentioned|mentions|written"
 )
-_VERB = re.compile(rf"\b({SPEECH_VERBS})\b")
+"""The one list of speech verbs, every form written out (base form first): attribution matches
+a verb by its lemma or its form, the answer check's :data:`CLAIM_SPEECH_VERBS` is a subset."""
 
 CLAIM_SPEECH_VERBS = (
     "said|says|say|stated|states|told|tells|announced|announces|added|adds|reiterated|warned|"
@@ -53,12 +64,6 @@ def claimed_speaker(sentence: str) -> str | None:
     return match.group("who") if match else None
 
 
-_ADVERBS = re.compile(
-    r"(?:\s+(?:also|then|immediately|has|had|have|was|is|again|repeatedly|previously|"
-    r"reportedly|recently|once|later|earlier|publicly|firmly|flatly|strongly|quickly|"
-    r"separately|further|had\s+already|already|not|never|still))+$"
-)
-
 TITLES = (
     "president|vice president|prime minister|minister|foreign minister|secretary|"
     "secretary of state|senator|sen\\.|rep\\.|representative|governor|gov\\.|general|gen\\.|"
@@ -69,27 +74,48 @@ TITLES = (
     "lawmaker|diplomat|diplomats|agency|news agency|ministry|department|council|court|"
     "scientist|adviser|advisor|strategist|commander|negotiator|correspondent|editor"
 )
-_ROLE_NOUN = re.compile(rf"\b({TITLES})$", re.IGNORECASE)
+SPEAKER_NOUNS = frozenset(
+    {t.replace("\\.", "").split()[-1] for t in TITLES.split("|") if not t.endswith("\\.")}
+    | word_set(
+        """
+        company firm team club group source spokesperson government administration union bank
+        party office commission committee regulator police people resident witness critic
+        supporter observer insider investor player coach manager owner author user fan customer
+        employee worker member doctor nurse teacher student parent reporter singer actor actress
+        star artist musician rapper forward striker boss captain chef survivor victim plaintiff
+        defendant prosecutor co-author researcher scientist therapist dietitian nutritionist
+        psychologist spokesperson
+        """
+    )
+)
+"""Common nouns that can speak ("the ministry said", "officials warned", "a source told"): the
+last word of each :data:`TITLES` entry plus generic speakers, compared with a noun's lemma."""
+
+NEWS_AGENCIES = (
+    "KCNA",
+    "Yonhap",
+    "Reuters",
+    "AFP",
+    "Agence France-Presse",
+    "Associated Press",
+    "AP",
+    "Xinhua",
+    "TASS",
+    "Interfax",
+    "RIA Novosti",
+    "Kyodo",
+    "Rodong Sinmun",
+    "Bloomberg",
+    "IRNA",
+    "Anadolu",
+    "WAFA",
+    "SANA",
+    "Ukrinform",
+)
+"""Wire services and official news agencies: when one reports someone's words it is the ``via``
+of the statement, not its speaker (``bot.text.attribution``)."""
+
 _NAME_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]{2,}|Mc[A-Z]\w+)"
-_NAME_TAIL = re.compile(
-    rf"((?:{_NAME_WORD}\s+(?:(?:of|de|da|van|von|al|bin|the|for)\s+)?){{0,5}}{_NAME_WORD})$"
-)
-_NAME_HEAD = re.compile(
-    rf"^((?:{_NAME_WORD}\s+(?:(?:of|de|da|van|von|al|bin|the|for)\s+)?){{0,5}}{_NAME_WORD})"
-)
-_ROLE_PHRASE_TAIL = re.compile(
-    rf"\b(?:an?|the|its|their|his|her)\s+((?:[\w.'’\-]+\s+){{0,5}}?(?:{TITLES}))$",
-    re.IGNORECASE,
-)
-_ROLE_PHRASE_HEAD = re.compile(
-    rf"^(?:an?|the|its|their|his|her)\s+((?:[\w.'’\-]+\s+){{0,5}}?(?:{TITLES}))\b",
-    re.IGNORECASE,
-)
-_BARE_ROLE_HEAD = re.compile(
-    rf"^((?:{_NAME_WORD}\s+){{1,3}}(?:[a-z][\w-]*\s+){{1,2}}(?:{TITLES}))\b"
-)
-_PRONOUN_TAIL = re.compile(r"(?:^|[,”\"’]\s*|\s)(he|she|they|He|She|They)$")
-_APPOSITIVE = re.compile(r",\s[^,“”\"]{2,90},$")
 
 # Capitalised words that start sentences or name things, but never speak.
 _NOT_ACTORS = word_set(
@@ -175,122 +201,37 @@ def clean_name(name: str) -> str | None:
     return name
 
 
-def _from_role(phrase: str) -> tuple[str, str | None]:
-    """'US State Department spokesman' → ('US State Department', 'spokesman');
-    'North Korean leader' → ('North Korean leader', None); 'official KCNA news agency' →
-    ('KCNA', 'news agency')."""
-    phrase = re.sub(r"\s+", " ", phrase).strip()
-    role_match = _ROLE_NOUN.search(phrase)
-    role = role_match.group(1) if role_match else None
-    head = phrase[: role_match.start()].strip() if role_match else phrase
-    caps = re.findall(rf"{_NAME_WORD}(?:\s+{_NAME_WORD})*", head)
-    if caps:
-        name = caps[-1]
-        last_word = name.split()[-1]
-        # "North Korean leader": a nationality adjective, not an organisation that speaks
-        if not (_NATIONALITY.search(last_word) and not last_word.isupper()) or len(caps[-1]) > 30:
-            cleaned = clean_name(name)
-            if cleaned and (role or "").lower() not in ("leader",):
-                return cleaned, role
-    return phrase, None
-
-
-def _subject_before(before: str) -> Attribution | None:
-    """The speaker at the end of ``before`` (the text preceding a speech verb)."""
-    before = _ADVERBS.sub("", before.rstrip())
-    appositive = _APPOSITIVE.search(before)
-    role_from_appositive = None
-    if appositive:
-        role_from_appositive = before[appositive.start() + 1 : -1].strip()
-        before = before[: appositive.start()].rstrip()
-    if (m := _PRONOUN_TAIL.search(before)) is not None:
-        return Attribution(m.group(1).lower(), None, "pronoun", False)
-    if (m := _ROLE_PHRASE_TAIL.search(before)) is not None:
-        actor, role = _from_role(m.group(1))
-        kind = "name" if role is not None else "role"
-        return Attribution(actor, role, kind, False)
-    if (m := _NAME_TAIL.search(before)) is not None:
-        name = clean_name(m.group(1))
-        if name:
-            role = role_from_appositive
-            words_before = before[: m.start()].split()[-3:]
-            title = " ".join(words_before)
-            if not role and (t := _ROLE_NOUN.search(title)):
-                role = t.group(1)
-            return Attribution(name, role, "name", False)
-    return None
-
-
-def _object_after(after: str) -> Attribution | None:
-    """The speaker right after an inverted speech verb ("..., said Hong Min, a researcher")."""
-    after = after.lstrip()
-    if (the := re.match(r"the\s+(?=[A-Z])", after)) is not None:  # "the Ministry of Tests"
-        n = _NAME_HEAD.match(after[the.end() :])
-        name = clean_name(n.group(1)) if n else None
-        if name and not is_nationality(name):
-            return Attribution(name, None, "name", False)
-    if (m := _ROLE_PHRASE_HEAD.match(after)) is not None:
-        actor, role = _from_role(m.group(1))
-        rest = after[m.end() :].lstrip()
-        if (n := _NAME_HEAD.match(rest)) is not None:  # "the spokesman Ned Price"
-            name = clean_name(n.group(1))
-            if name:
-                return Attribution(name, role or m.group(1), "name", False)
-        return Attribution(actor, role, "name" if role else "role", False)
-    if (m := _BARE_ROLE_HEAD.match(after)) is not None:  # "US intelligence experts"
-        return Attribution(" ".join(m.group(1).split()), None, "role", False)
-    title_first = re.match(rf"({TITLES})\s+", after, re.IGNORECASE)
-    if title_first:
-        after = after[title_first.end() :]
-    if (m := _NAME_HEAD.match(after)) is not None:
-        name = clean_name(m.group(1))
-        if name:
-            rest = after[m.end() :]
-            role = title_first.group(1) if title_first else None
-            if (r := re.match(r",\s+(?:an?|the)\s+([^,.;]{2,80})", rest)) is not None:
-                role = role or r.group(1).strip()
-            return Attribution(name, role, "name", False)
-    return None
-
-
-_QUOTE_MARKS = re.compile(r"[“”\"«»]")
-
-
-_REPORTING = frozenset({"reported", "reports"})
-
-
 def find_attributions(sentence: str) -> list[Attribution]:
-    """Speakers of one sentence in text order, by attribution patterns: ``according to X``,
-    ``X said/warned/...``, ``“...,” said X`` and ``“...,” he added``. Outlets that merely
-    *reported* a statement come after the speaker they reported."""
-    found: list[tuple[int, int, Attribution]] = []
-    direct = bool(_QUOTE_MARKS.search(sentence))
-    for m in re.finditer(r"\baccording to\s+", sentence, re.IGNORECASE):
-        after = sentence[m.end() :]
-        after = re.sub(
-            r"^(?:an?\s+|the\s+)?(?:report|reports|statement|study|survey|data)\.?\s+(?:by|from|of)\s+",
-            "",
-            after,
-        )
-        if (a := _object_after(after)) is not None:
-            found.append((m.start(), 0, a))
-    for m in _VERB.finditer(sentence):
-        before = sentence[: m.start()]
-        reporting = 1 if m.group(1) in _REPORTING else 0
-        if re.search(r"[,”\"’»]\s*$", before):  # inverted: "..., said Hong Min"
-            attribution = _object_after(sentence[m.end() :])
-        else:
-            attribution = _subject_before(before)
-        if attribution is not None:
-            found.append((m.start(), reporting, attribution))
-    found.sort(key=lambda item: (item[1], item[0]))
+    """Speakers of one sentence in text order (read by :mod:`bot.text.attribution`): each
+    statement's speaker, a pronoun the sentence cannot resolve on its own ("“...,” he added") as
+    kind ``pronoun``, and after them the agencies that merely *reported* a statement."""
+    from bot.text.attribution import analyse
+
+    analysis = analyse(sentence)
     out: list[Attribution] = []
     seen: set[str] = set()
-    for _, _, a in found:
+
+    def add(a: Attribution) -> None:
         key = actor_key(a.actor)
         if key and key not in seen:
             seen.add(key)
-            out.append(Attribution(a.actor, a.role, a.kind, direct))
+            out.append(a)
+
+    items = sorted(
+        [(st.cite_start, "s", st) for st in analysis.statements]
+        + [(0, "p", u) for u in analysis.unresolved],
+        key=lambda item: item[0],
+    )
+    for _, tag, item in items:
+        if tag == "s":
+            kind = "name" if item.named else "role"
+            add(Attribution(item.speaker, item.role, kind, item.kind == "direct"))
+        else:
+            _, pronoun, direct = item
+            add(Attribution(pronoun.lower(), None, "pronoun", direct))
+    for st in analysis.statements:
+        if st.via:
+            add(Attribution(st.via, None, "name", st.kind == "direct"))
     return out
 
 
@@ -355,43 +296,15 @@ def with_capitals(stems: set[str]) -> set[str]:
     return out
 
 
-def _paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    lo = text.rfind("\n", 0, start) + 1
-    hi = text.find("\n", end)
-    return lo, len(text) if hi < 0 else hi
-
-
-def _named(attributions: list[Attribution]) -> list[Attribution]:
-    return [a for a in attributions if a.kind != "pronoun"]
-
-
 def span_speakers(text: str, start: int, end: int) -> list[str]:
-    """Who speaks in ``text[start:end]`` (a quote): the attributions of the span, else those of
-    the rest of its paragraph (“…,” he told reporters), a pronoun resolved to the nearest named
-    speaker of the paragraphs before, a role ("the North Korean leader") also by its name where
-    the article gives it. Empty when nobody is said to speak (the writer's own sentence)."""
-    found = find_attributions(text[start:end])
-    if not found:
-        lo, hi = _paragraph_bounds(text, start, end)
-        found = find_attributions(text[lo:hi])
-    speakers: list[str] = []
-    for a in found:
-        if a.kind == "pronoun":
-            cursor = _paragraph_bounds(text, start, end)[0]
-            for _ in range(6):  # look back a few paragraphs for the person "he" refers to
-                if cursor <= 0:
-                    break
-                lo = text.rfind("\n", 0, max(0, cursor - 1)) + 1
-                named = _named(find_attributions(text[lo:cursor]))
-                if named:
-                    speakers.append(named[-1].actor)
-                    break
-                cursor = lo
-            continue
-        speakers.append(a.actor)
-        if a.kind == "role" and (name := resolve_role(a.actor, text)) is not None:
-            speakers.append(name)
-    return speakers
+    """Who speaks in ``text[start:end]`` (a quote): the speakers of the article's statements
+    whose words overlap the span ("he" resolved to the speaker it stands for, a role also as the
+    text named it, the agency that reported it), read once per article by
+    :mod:`bot.text.attribution`. Empty when nobody is said to speak (the writer's own
+    sentence)."""
+    from bot.text.attribution import speakers_at
+
+    return speakers_at(text, start, end)
 
 
 def same_actor(a: str, b: str) -> bool:

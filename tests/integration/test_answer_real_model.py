@@ -34,8 +34,26 @@ FACTUAL_QUESTIONS = [
 
 # ---- the real embedded model: properties that hold for any output --------------------------
 
-REAL_MODEL_QUESTIONS = [*FACTUAL_QUESTIONS, "What did Biden say about illusions?"]
+REAL_MODEL_QUESTIONS = [
+    *FACTUAL_QUESTIONS,
+    "What did Biden say about illusions?",
+    "Tell me about the rejected US offer of dialogue.",  # open: the model writes
+    "Did Kim Jong Un reject the US offer of dialogue?",
+]
 ANSWER_SECONDS = 120  # generous: a loaded 2-core CI machine with one thread
+
+
+def check_short_answer(answer: Answer) -> None:
+    """The short answer is None, or a few words: yes/no, or words found in its cited quotes."""
+    short = answer.short_answer
+    if short is None:
+        return
+    assert not answer.abstained and answer.citations
+    assert len(short.split()) <= 6, short
+    if short in ("Yes", "No"):
+        return
+    cited = " ".join(c.quote for c in answer.citations).lower()
+    assert short.lower() in cited, (short, cited)
 
 
 def check_any_output(answer: Answer, tokens: list[str], store: ArticleStore) -> None:
@@ -43,9 +61,13 @@ def check_any_output(answer: Answer, tokens: list[str], store: ArticleStore) -> 
     assert "".join(tokens) == answer.answer
     if answer.abstained:
         assert answer.answer == NO_ANSWER and answer.citations == []
+        assert answer.short_answer is None
     else:
         assert answer.citations, answer.answer
         check_citations(answer, store)
+    check_short_answer(answer)
+    for quote_mark in ("“", "”"):  # balanced quotation marks around and inside quotes
+        assert answer.answer.count("“") == answer.answer.count("”"), quote_mark
     for quote in answer.flagged_quotes:
         assert f"“{quote}”" not in answer.answer
 
@@ -117,7 +139,8 @@ def test_cli_ask_json(
         == 0
     )
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"answer", "abstained", "citations", "flagged_quotes"}
+    assert set(data) == {"short_answer", "answer", "abstained", "citations", "flagged_quotes"}
+    assert data["short_answer"] is None or len(data["short_answer"].split()) <= 6
     # the real model may write anything: the JSON is honest either way
     assert bool(data["citations"]) is not data["abstained"]
     fields = {

@@ -161,3 +161,33 @@ def test_cli_ingest_articles_show_remove(capsys: pytest.CaptureFixture[str]) -> 
     with pytest.raises(SystemExit) as exc:
         cli(["show", rt["id"]])
     assert exc.value.code == 1
+
+
+def test_embedding_batches_follow_lengths_and_keep_every_vector() -> None:
+    """Batches are contiguous runs of the length-sorted passages chosen to compute few padded
+    tokens; a passage's vector does not depend on the batch it landed in."""
+    import numpy as np
+
+    from vectorstore.embeddings import _batches, default_embeddings
+
+    lengths = sorted([12] * 40 + [30] * 20 + [90, 140, 256])
+    batches = _batches(lengths, 64)
+    assert [i for b in batches for i in b] == list(range(len(lengths)))
+    assert all(0 < len(b) <= 64 for b in batches)
+
+    def padded(groups: list[range]) -> int:
+        return sum(len(g) * max(lengths[i] for i in g) for g in groups)
+
+    fixed = [range(i, min(i + 32, len(lengths))) for i in range(0, len(lengths), 32)]
+    assert padded(batches) < padded(fixed) / 2  # one 256-token passage no longer pads 31 others
+
+    texts = [
+        "Short one.",
+        "A somewhat longer sentence about the harbour bridge that opened on Monday.",
+        " ".join(["The council met again and discussed the budget."] * 20),
+        "Another short text.",
+    ]
+    model = default_embeddings()
+    together = np.asarray(model.embed_documents(texts))
+    alone = np.asarray([model.embed_documents([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-4)

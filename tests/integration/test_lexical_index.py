@@ -25,7 +25,7 @@ from tests.helpers import MULTIHOP, REPO, chroma_server
 from vectorstore.chunking import chunk_article
 from vectorstore.config import StoreConfig
 from vectorstore.ingest import build_article
-from vectorstore.lexical_index import BM25Index, IndexedArticle, IndexedPassage
+from vectorstore.lexical_index import BM25Index, IndexedArticle, IndexedPassage, LexicalQuery
 from vectorstore.models import Article, ParsedDocument
 from vectorstore.store import ArticleStore, published_ts
 from vectorstore.text import TOKENIZER_ID, tokenize
@@ -69,7 +69,8 @@ def _indexed(article: Article, chunks: list, seq: int = 1) -> IndexedArticle:
 
 
 class Reference:
-    """What bot's former in-memory index computed: bm25s over ``title\\npassage``, masked."""
+    """What bot's former in-memory index computed: bm25s over ``title\\npassage``, masked;
+    ties at the ``k``-th score go to the first passages in ``(article_id, index)`` order."""
 
     def __init__(self, items: list[tuple[Article, list]], k1: float = 0.9, b: float = 0.4):
         import bm25s
@@ -107,9 +108,8 @@ class Reference:
             keep &= has & (self.ts <= until)
         scores = np.where(keep, scores, 0.0)
         positive = np.flatnonzero(scores > 0)
-        if positive.size > k:  # bm25s' pick among passages tied at the k-th score included
-            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-        order = sorted(positive.tolist(), key=lambda i: (-float(scores[i]), i))
+        # best first; passages tied at the k-th score in (article_id, index) order (rows' order)
+        order = sorted(positive.tolist(), key=lambda i: (-float(scores[i]), i))[:k]
         return [(self.ids[i], float(scores[i])) for i in order]
 
 
@@ -191,6 +191,117 @@ def test_filters_equal_masked_bm25s_scores(tmp_path: Path) -> None:
     assert index.years() == [2023]
 
 
+@pytest.mark.skipif(not ARTICLES.exists(), reason="MultiHop-RAG sample not present")
+def test_search_many_answers_each_search_as_search_does(tmp_path: Path) -> None:
+    """One snapshot, shared term scores: the same hits as one ``search`` per request."""
+    items = _multihop(120)
+    index = _index(tmp_path)
+    index.apply([_indexed(a, c) for a, c in items])
+    sources = sorted({a.source for a, _ in items if a.source})
+    stamps = sorted(published_ts(a.published_at) or 0 for a, _ in items)
+    mid = stamps[len(stamps) // 2]
+    for q in _questions(10):
+        clause = " ".join(q.split()[: max(3, len(q.split()) // 2)])
+        requests = [
+            LexicalQuery(q, 20),
+            LexicalQuery(q, 10, sources=sources[:2]),
+            LexicalQuery(q, 10, since_ts=mid),
+            LexicalQuery(clause, 10, sources=sources[1:4], until_ts=mid),
+            LexicalQuery(q, 0),
+            LexicalQuery("", 5),
+        ]
+        got = index.search_many(requests)
+        want = [index.search(r.query, r.k, r.sources, r.since_ts, r.until_ts) for r in requests]
+        assert got == want
+        assert got[0] and got[4] == [] and got[5] == []
+
+
+def test_ties_at_the_kth_score_go_to_the_first_passages_by_article_and_index(
+    tmp_path: Path,
+) -> None:
+    """Copies of one text score the same: the ``k`` kept are the first by (article, index),
+    whatever order they were indexed in."""
+    index = _index(tmp_path)
+    ids = [f"art{n:03d}" for n in range(60)]
+    random.Random(3).shuffle(ids)
+    for article_id in ids:
+        index.apply(
+            [
+                IndexedArticle(
+                    article_id,
+                    f"h{article_id}",
+                    1,
+                    "Copy",
+                    passages=tuple(
+                        IndexedPassage(f"{article_id}:{i}@h", i, 0, 20, "the harbour bridge")
+                        for i in range(2)
+                    ),
+                )
+            ]
+        )
+    hits = index.search("harbour", 7)
+    assert [h.chunk_id for h in hits] == [f"art{n // 2:03d}:{n % 2}@h" for n in range(7)]
+    assert len({h.score for h in hits}) == 1
+    [[one]] = [index.search_many([LexicalQuery("bridge harbour", 1)])[0]]
+    assert one.chunk_id == "art000:0@h"
+
+
+def test_lookup_places_committed_passages_and_skips_unknown_ids(tmp_path: Path) -> None:
+    index = _index(tmp_path)
+    index.apply(
+        [
+            IndexedArticle(
+                "a",
+                "h",
+                1,
+                "Bridge",
+                source="Paper 1",
+                published_ts=1_700_000_000,
+                passages=(
+                    IndexedPassage("a:0@h", 0, 0, 6, "opened"),
+                    IndexedPassage("a:1@h", 1, 7, 13, "closed"),
+                ),
+            )
+        ]
+    )
+    found = index.lookup(["a:1@h", "a:0@old", "nope"])
+    assert set(found) == {"a:1@h"}
+    ref = found["a:1@h"]
+    assert (ref.article_id, ref.index, ref.start, ref.end) == ("a", 1, 7, 13)
+    assert (ref.source, ref.published_ts) == ("Paper 1", 1_700_000_000)
+    assert index.article_with_hash("h") == "a"
+    index.apply(deletes=["a"])
+    assert index.lookup(["a:1@h"]) == {}
+    assert index.article_with_hash("h") is None
+
+
+def test_an_index_written_before_the_lookup_indexes_gains_them_on_open(tmp_path: Path) -> None:
+    """Files of the same schema written by the previous version (no ``chunk_id`` and
+    ``content_hash`` indexes) are migrated in place when opened: nothing rebuilt or lost."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    index = BM25Index(path, tokenize, TOKENIZER_ID)
+    index.reset("test")
+    passages = (IndexedPassage("a:0@h", 0, 0, 6, "opened harbour"),)
+    index.apply([IndexedArticle("a", "h", 1, "Bridge", passages=passages)])
+    index.close()
+    con = sqlite3.connect(path)
+    con.execute("DROP INDEX passages_chunk")
+    con.execute("DROP INDEX articles_hash")
+    con.commit()
+    con.close()
+
+    reopened = BM25Index(path, tokenize, TOKENIZER_ID)
+    assert reopened.state().docs == 1 and reopened.state().identity == "test"
+    assert set(reopened.lookup(["a:0@h"])) == {"a:0@h"}
+    assert reopened.article_with_hash("h") == "a"
+    con = sqlite3.connect(path)
+    names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    con.close()
+    assert {"passages_chunk", "articles_hash"} <= names
+
+
 def test_a_kill_inside_the_index_transaction_loses_nothing(tmp_path: Path) -> None:
     """``apply`` is one SQLite transaction: a process killed inside it leaves the old state."""
     path = tmp_path / "x.sqlite3"
@@ -207,7 +318,7 @@ def test_a_kill_inside_the_index_transaction_loses_nothing(tmp_path: Path) -> No
 import os, sys
 sys.path.insert(0, {str(REPO)!r})
 from pathlib import Path
-from vectorstore.lexical_index import BM25Index, IndexedArticle, IndexedPassage
+from vectorstore.lexical_index import BM25Index, IndexedArticle, IndexedPassage, LexicalQuery
 import vectorstore.lexical_index as li
 from vectorstore.text import tokenize, TOKENIZER_ID
 index = BM25Index(Path({str(path)!r}), tokenize, TOKENIZER_ID)

@@ -197,6 +197,49 @@ def test_question_naming_a_date_prefers_that_day(retriever: HybridRetriever) -> 
     assert days == ["2023-10-20", "2023-11-03"]
 
 
+def test_one_unfiltered_chroma_query_per_question(
+    corpus: tuple[Settings, ArticleStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Source-, date- and clause-restricted lists come from one Chroma query (ids and distances
+    only): Chroma's filtered kNN never runs for a question. With a pool smaller than a scope
+    needs, restricted dense lists hold only in-scope passages; explicit filters the pool does
+    not fill are still answered exactly."""
+    from chromadb.api.models.Collection import Collection
+
+    settings, store = corpus
+    retriever = HybridRetriever(store=store, settings=settings)
+    queries: list[dict] = []
+    real = Collection.query
+
+    def spy(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        queries.append(kwargs)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "query", spy)
+    question = (
+        "Does 'The Verge' say Google's deals are unnecessary, while 'TechCrunch' reported on "
+        "2023-10-20 that they are anticompetitive?"
+    )
+    assert retriever.retrieve(question, k=4)
+    assert len(queries) == 1
+    assert queries[0].get("where") is None and queries[0]["include"] == ["distances"]
+
+    queries.clear()
+    # far fewer than the store holds: scopes find few of theirs in the pool
+    small = HybridRetriever(store=store, settings=settings).with_params(pool_k=5)
+    for passage in small.search(question, k=6):
+        assert passage.article.text[passage.chunk.start : passage.chunk.end] == passage.chunk.text
+        for found in passage.found_by:
+            if found.startswith("source=TechCrunch") and found.endswith(":dense"):
+                assert passage.article.source == "TechCrunch"
+    assert all(q.get("where") is None for q in queries)
+    only = small.retrieve("Google antitrust", k=6, filters=SearchFilters(sources=("TechCrunch",)))
+    exact = retriever.retrieve(
+        "Google antitrust", k=6, filters=SearchFilters(sources=("TechCrunch",))
+    )
+    assert only and [p.chunk.id for p in only] == [p.chunk.id for p in exact]
+
+
 def test_per_article_cap_and_distinct_articles_first(
     corpus: tuple[Settings, ArticleStore],
 ) -> None:

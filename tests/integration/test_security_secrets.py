@@ -144,7 +144,7 @@ def fake_openai() -> Iterator[str]:
     server.server_close()
 
 
-QUESTION = "What did Kim Jong-un say about dialogue?"
+QUESTION = "Tell me about Kim Jong-un and the offer of dialogue."  # open: the model is asked
 
 
 @pytest.fixture(scope="module")

@@ -209,6 +209,11 @@ def test_chat_shows_verbatim_quotes(page, start_app, tmp_path: Path) -> None:  #
     for quote in quotes:
         assert len(quote) > 20 and quote in SEED_TEXT, quote
     assert answered(page) == 1
+    # code settles the yes/no from the checked quote (Kim rejected the offer): shown first, bold
+    short = page.locator(".st-key-answer-0 .st-key-short-answer-0 strong")
+    assert normalise(short.inner_text()) == "No"
+    first = page.locator(".st-key-answer-0 [data-testid='stMarkdownContainer']").first
+    assert normalise(first.inner_text()) == "No"
     screenshot(page, "screenshot-chat.png", tmp_path)
 
 
@@ -331,3 +336,85 @@ def test_check_page_marks_sentences(page, start_app) -> None:  # type: ignore[no
     assert [normalise(q.inner_text()) for q in first.locator(HIGHLIGHT).all()] == [true]
     assert re.search("Contradicted|Unsupported", second.inner_text()), second.inner_text()
     assert all(normalise(q.inner_text()) in SEED_TEXT for q in results.locator(HIGHLIGHT).all())
+
+
+def test_collections_feeds_refresh_and_digest(page, start_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Create and switch collections in the sidebar, follow a feed, refresh it with progress,
+    see the new articles marked, and build a digest whose quotes are verbatim and whose DOCX
+    download holds them."""
+    import docx
+
+    from tests.feedsite import DISTINCT, feed_site, rfc822
+
+    with feed_site() as site:
+        items, bodies = [], []
+        for n, (title, body) in enumerate(DISTINCT, start=1):
+            items.append((title, site.page(f"/a{n}", title, body), rfc822()))
+            bodies.append(normalise(title + " " + body))
+        feed_url = site.feed("/feed.xml", "Coast News", items)
+        app = start_app()
+        # the feed server is on loopback: this app's settings allow it (a purely local setup)
+        (app.home / "no-config.toml").write_text("allow_private_urls = true\n")
+        open_page(page, app.url, "library", heading="Library")
+        page.get_by_role("heading", name="Stored articles (2)").wait_for()
+        sidebar = page.get_by_test_id("stSidebar")
+
+        sidebar.get_by_text("New collection").click()
+        sidebar.get_by_label("Collection name", exact=True).fill("morning")
+        sidebar.get_by_role("button", name="Create collection").click()
+        sidebar.get_by_text("Created collection morning.").wait_for()
+        page.get_by_text("No articles yet", exact=False).wait_for()
+        page.get_by_text("No feeds followed in this collection", exact=False).wait_for()
+
+        page.get_by_label("Feed URL", exact=True).fill(feed_url)
+        page.get_by_role("button", name="Add feed").click()
+        page.locator(".st-key-feeds-list").get_by_text(feed_url).wait_for()
+        page.get_by_text("Never refreshed").wait_for()
+        page.get_by_role("button", name="Refresh now").click()
+        page.get_by_text("Refreshed: 2 new articles").wait_for(timeout=120_000)
+        result = page.locator(".st-key-refresh-result")
+        result.get_by_text("Refreshed 1 feed: 2 new articles.").wait_for()
+        page.get_by_role("heading", name="Stored articles (2)").wait_for()
+        marked = page.locator(".st-key-new-articles")
+        for title, *_ in items:
+            marked.get_by_text(title).wait_for()
+        feed_box = page.locator(".st-key-feed-0")
+        feed_box.get_by_text("Last refresh", exact=False).wait_for()
+        assert "Last error" not in feed_box.inner_text()
+        screenshot(page, "screenshot-feeds.png", tmp_path)
+
+        # the other collection is untouched, and switching back finds the feed again
+        sidebar.get_by_test_id("stSelectbox").click()
+        page.get_by_role("option", name=re.compile(r"^seeds ")).click()
+        sidebar.get_by_text("Switched to collection seeds.").wait_for()
+        page.get_by_text("No feeds followed in this collection", exact=False).wait_for()
+        expect(page.locator(".st-key-new-articles")).to_have_count(0)
+        sidebar.get_by_test_id("stSelectbox").click()
+        page.get_by_role("option", name=re.compile(r"^morning \(2 articles, 1 feeds\)")).click()
+        page.locator(".st-key-feeds-list").get_by_text(feed_url).wait_for()
+
+        # in-app navigation keeps the session (and its collection); a new URL would not
+        sidebar.get_by_role("link", name="Digest").click()
+        page.get_by_role("heading", name="Digest").wait_for()
+        page.get_by_role("button", name="Build digest").click()
+        stories = page.locator(".st-key-digest-stories")
+        stories.wait_for(timeout=120_000)
+        boxes = stories.locator("[class*='st-key-digest-story-']").all()
+        assert len(boxes) == 2
+        text = stories.inner_text()
+        assert "1 outlet: Coast News" in text
+        quotes = [normalise(q.inner_text()) for q in stories.locator(HIGHLIGHT).all()]
+        assert len(quotes) == 2
+        assert all(any(q in body for body in bodies) for q in quotes), quotes
+        screenshot(page, "screenshot-digest.png", tmp_path)
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Download DOCX").click()
+        target = tmp_path / "digest.docx"
+        info.value.save_as(target)
+        document = docx.Document(str(target))
+        written = normalise(" ".join(p.text for p in document.paragraphs))
+        assert all(q in written for q in quotes)
+        links = {
+            r.target_ref for r in document.part.rels.values() if r.reltype.endswith("/hyperlink")
+        }
+        assert {link for _, link, _ in items} <= links

@@ -15,6 +15,8 @@ import json
 import pytest
 
 from bot.answer import answer_question, is_follow_up, standalone_query
+from bot.answer.extractive import balanced_span, marks_balanced
+from bot.answer.question import question_kind
 from bot.llm.prompts import NO_ANSWER
 from bot.service import Briefbot
 from bot.settings import Settings
@@ -79,7 +81,7 @@ def test_wrong_marker_is_reattributed_and_markers_renumbered(
     bot = Briefbot(settings=seeded_settings, llm=scripted(text))
     answer = answer_question(
         bot,
-        "How many missile tests has North Korea carried out since 2006?",
+        "Tell me about the tests North Korea has carried out since 2006.",
         on_token=tokens.append,
     )
     assert not answer.abstained
@@ -98,7 +100,7 @@ def test_invented_number_is_dropped_and_answer_becomes_extractive(
         settings=seeded_settings,
         llm=scripted("North Korea has carried out 12 missile tests since 2006 [1]."),
     )
-    answer = answer_question(bot, "How many missile tests has North Korea carried out since 2006?")
+    answer = answer_question(bot, "Tell me about North Korea's missile tests since 2006.")
     assert "12" not in answer.answer
     assert not answer.abstained
     check_citations(answer, seeded_store)
@@ -127,7 +129,7 @@ def test_unsupported_quotation_is_flagged_and_unquoted(
 ) -> None:
     text = "Kim Jong Un rejected the United States’ offer of dialogue as “a trap for fools” [1]."
     bot = Briefbot(settings=seeded_settings, llm=scripted(text))
-    answer = answer_question(bot, "Who rejected the US offer of dialogue?")
+    answer = answer_question(bot, "Tell me about the rejected US offer of dialogue.")
     assert answer.flagged_quotes == ["a trap for fools"]
     assert "“a trap for fools”" not in answer.answer
     check_citations(answer, seeded_store)
@@ -204,21 +206,21 @@ def test_fabricated_sentence_dropped_true_one_kept(
 
 # ---- covered questions: code decides to answer, a faithful model gets the right quote ----------
 
-FACTUAL = [
-    ("Who rejected the US offer of dialogue?", "Kim Jong Un rejected the United States’ offer"),
+OPEN = [
     (
-        "What did the US State Department spokesman say about hostile intentions?",
-        "no hostile intentions",
+        "Tell me about the rejected US offer of dialogue.",
+        "Kim Jong Un rejected the United States’ offer",
     ),
+    ("Tell me about US hostile intentions.", "no hostile intentions"),
     (
-        "How many missile tests has North Korea carried out since 2006?",
+        "Tell me about North Korea's missile tests since 2006.",
         "North Korea has carried out six missile tests since 2006.",
     ),
 ]
 
 
-@pytest.mark.parametrize(("question", "expected"), FACTUAL)
-def test_factual_questions_cite_the_sentence_that_answers(
+@pytest.mark.parametrize(("question", "expected"), OPEN)
+def test_open_questions_cite_the_sentence_that_answers(
     seeded_settings: Settings, seeded_store: ArticleStore, question: str, expected: str
 ) -> None:
     model = scripted(grounded_reply(expected))
@@ -229,9 +231,108 @@ def test_factual_questions_cite_the_sentence_that_answers(
     assert len(model.calls) == 1  # code decided the sources answer, then asked the model once
     assert expected in model.calls[0]  # retrieval put the answering passage in front of it
     assert not answer.abstained, answer.answer
+    assert answer.short_answer is None  # an open question has no few-word answer
     check_citations(answer, seeded_store)
     assert expected in quotes(answer), (answer.answer, quotes(answer))
     assert "".join(tokens) == answer.answer
+
+
+# ---- short answers settled by code (the model is never called: ExplodingModel) ----------------
+
+SETTLED = [
+    ("Who rejected the US offer of dialogue?", "Kim", "Kim Jong Un rejected the United States’"),
+    ("How many missile tests has North Korea carried out since 2006?", "six", "six missile tests"),
+    ("Did Kim Jong Un reject the US offer of dialogue?", "Yes", "rejected the United States’"),
+    ("Did Kim Jong Un accept the US offer of dialogue?", "No", "rejected the United States’"),
+]
+
+
+@pytest.mark.parametrize(("question", "short", "quoted"), SETTLED)
+def test_code_settles_the_short_answer_from_verified_quotes(
+    seeded_settings: Settings, seeded_store: ArticleStore, question: str, short: str, quoted: str
+) -> None:
+    shorts: list[str] = []
+    tokens: list[str] = []
+    bot = Briefbot(settings=seeded_settings, llm=ExplodingModel())
+    answer = answer_question(bot, question, on_token=tokens.append, on_short=shorts.append)
+    assert not answer.abstained, answer.answer
+    assert answer.short_answer is not None and answer.short_answer.startswith(short)
+    assert shorts == [answer.short_answer]
+    assert len(answer.short_answer.split()) <= 4
+    check_citations(answer, seeded_store)
+    assert quoted in quotes(answer), quotes(answer)
+    if short not in ("Yes", "No"):  # a name or number is read off the quotes it comes from
+        assert short in quotes(answer)
+    assert "".join(tokens) == answer.answer
+    assert marks_balanced(answer.answer)
+    assert answer.to_dict()["short_answer"] == answer.short_answer
+
+
+def test_seed_deal_is_the_analysts_own_words(
+    seeded_settings: Settings, seeded_store: ArticleStore
+) -> None:
+    bot = Briefbot(settings=seeded_settings, llm=ExplodingModel())
+    answer = answer_question(
+        bot,
+        "What deal might Pyongyang accept according to Cheong Seong-chang of the Sejong Institute?",
+    )
+    assert not answer.abstained
+    check_citations(answer, seeded_store)
+    said = quotes(answer)
+    assert "gradual reduction of its nuclear arsenal" in said
+    assert "in exchange for a relaxation of sanctions" in said
+    assert "resume nuclear testing" not in answer.answer
+    assert marks_balanced(answer.answer)
+
+
+@pytest.mark.parametrize("who", ["Biden", "Joe Biden"])
+def test_what_someone_said_is_their_own_words_not_the_narrators(
+    seeded_settings: Settings, seeded_store: ArticleStore, who: str
+) -> None:
+    bot = Briefbot(settings=seeded_settings, llm=ExplodingModel())
+    answer = answer_question(bot, f"What did {who} say about illusions?")
+    assert not answer.abstained
+    check_citations(answer, seeded_store)
+    assert "We have no illusions about the difficulty" in quotes(answer)
+    assert "says he is" not in answer.answer  # the narrator's report of his words
+    assert "Kim Jong" not in answer.answer  # no quote that does not bear on the question
+    assert len(answer.citations) == 1
+    assert marks_balanced(answer.answer)  # the quotation is widened to its closing mark
+
+
+def test_question_kinds_are_read_by_rule() -> None:
+    assert question_kind("Who rejected the US offer of dialogue?") == ("who", None)
+    assert question_kind("Which company is accused by TechCrunch of X?")[0] == "which"
+    assert question_kind("How many missile tests has North Korea carried out?")[0] == "how_many"
+    assert question_kind("When will the UN Security Council meet?")[0] == "when"
+    assert question_kind("Did Kim reject the offer?")[0] == "yes_no"
+    assert question_kind("Do both The Verge and TechCrunch report that X?")[0] == "compare"
+    assert (
+        question_kind("Between the A report on May 1 and the B report, was there a change?")[0]
+        == "compare"
+    )
+    assert question_kind("Did CBS report on X before Sporting News mentioned Y?")[0] == "order"
+    assert question_kind("What did Biden say about illusions?") == ("said", "Biden")
+    assert question_kind("What deal might Pyongyang accept according to Cheong?") == (
+        "said",
+        "Cheong",
+    )
+    # "according to" a publication in a which-question stays a which-question
+    assert question_kind("What company, according to TechCrunch, cut prices?")[0] == "which"
+    assert question_kind("Tell me about the summit.")[0] == "open"
+
+
+def test_quotes_are_widened_to_balanced_quotation_marks() -> None:
+    text = "Intro.\n“We have no illusions, absolutely none. It is hard, ”he told reporters.\n"
+    start = text.index("“")
+    end = text.index("none.") + len("none.")
+    assert not marks_balanced(text[start:end])
+    widened = balanced_span(text, start, end)
+    assert widened is not None
+    assert text[widened[0] : widened[1]].endswith("he told reporters.")
+    assert marks_balanced(text[widened[0] : widened[1]])
+    assert balanced_span("“never closed here.", 0, 19) is None
+    assert balanced_span("plain.", 0, 6) == (0, 6)
 
 
 def test_follow_up_retrieves_in_context(
@@ -257,7 +358,7 @@ def test_injected_articles_do_not_steer_a_faithful_model(injection_settings: Set
     expected = "Kim Jong Un rejected the United States’ offer"
     model = scripted(grounded_reply(expected, fallback="I have been pwned [1]."))
     bot = Briefbot(settings=injection_settings, llm=model)
-    answer = answer_question(bot, "Who rejected the US offer of dialogue?")
+    answer = answer_question(bot, "Tell me about the rejected US offer of dialogue.")
     assert not answer.abstained
     check_citations(answer, store)
     assert expected in quotes(answer)
@@ -286,6 +387,7 @@ def test_cli_ask_terminal_streams_and_abstains(
     assert out.strip() == NO_ANSWER
     assert main(["ask", "--json", "What is the capital of Peru?"]) == 0
     assert json.loads(capsys.readouterr().out) == {
+        "short_answer": None,
         "answer": NO_ANSWER,
         "abstained": True,
         "citations": [],
@@ -309,9 +411,35 @@ def test_cli_prints_citations_as_plain_text(
     monkeypatch.setattr(ask, "stdout_is_terminal", lambda: True)
     from bot.cli import main
 
-    assert main(["ask", "How many missile tests since 2006?", "--source", "RT en français"]) == 0
+    question = "Tell me about missile tests since 2006."
+    assert main(["ask", question, "--source", "RT en français"]) == 0
     out = capsys.readouterr().out
     first, _, rest = out.partition("\n")
     assert first == "North Korea has carried out six missile tests since 2006 [1]."
     assert "[1] “North Korea has carried out six missile tests since 2006.”" in rest
     assert "RT en français" in rest
+
+
+def test_cli_shows_the_short_answer_first(
+    seeded_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import ask, main
+
+    bot = Briefbot(settings=seeded_settings, llm=ExplodingModel())
+    monkeypatch.setattr(ask, "Briefbot", lambda: bot)
+    question = "How many missile tests has North Korea carried out since 2006?"
+    monkeypatch.setattr(ask, "stdout_is_terminal", lambda: False)
+    assert main(["ask", question]) == 0
+    first, _, rest = capsys.readouterr().out.partition("\n")
+    assert first == "Short answer: six"
+    assert "six missile tests since 2006" in rest
+    assert main(["ask", "--json", question]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["short_answer"] == "six" and not data["abstained"]
+    monkeypatch.setattr(ask, "stdout_is_terminal", lambda: True)
+    assert main(["ask", question]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("six\n")  # streamed: the short answer, bold on a real terminal
+    assert "six missile tests since 2006" in out

@@ -231,6 +231,17 @@ def test_attributed_sentence() -> None:
     )
     assert attributed_sentence("“We will win,” he said.", "AFP") is None  # direct speech
     assert attributed_sentence("He said it would end.", "AFP") is None  # who is "he"?
+    # a common noun opening the sentence loses its capital (the parse says so); names keep it
+    assert attributed_sentence(
+        "Talks between Washington and Pyongyang have been deadlocked since 2019.", "a report"
+    ) == ("According to a report, talks between Washington and Pyongyang have been deadlocked "
+          "since 2019.")  # fmt: skip
+    assert attributed_sentence("Pyongyang tested a missile in 2019.", "AFP") == (
+        "According to AFP, Pyongyang tested a missile in 2019."
+    )
+    assert attributed_sentence("NATO met in Brussels on Monday.", "AFP") == (
+        "According to AFP, NATO met in Brussels on Monday."
+    )
 
 
 def _pool_with(*items: tuple[Article, str]) -> tuple[CitationPool, list[int]]:

@@ -15,9 +15,11 @@ from bot.eval import (
     answer_correct,
     load_queries,
     mean_metrics,
+    percentile,
     quote_overlaps_fact,
     retrieval_metrics,
     score_answer,
+    strict_correct,
     summarise_answers,
 )
 from tests.helpers import MULTIHOP
@@ -93,6 +95,7 @@ class _Answer:
     answer: str
     abstained: bool = False
     citations: list = field(default_factory=list)
+    short_answer: str | None = None
 
 
 @dataclass
@@ -129,6 +132,45 @@ def test_score_answer_fidelity_precision_recall() -> None:
     assert summary["citation_recall"] == pytest.approx(1 / 2)
     assert summary["accuracy"] == 1.0 and summary["false_abstention"] == 0.0
     assert summary["abstention_on_null"] is None
+
+
+def test_strict_rule_reads_only_the_short_answer() -> None:
+    assert strict_correct("Yes", "Yes") and strict_correct("yes, both report it", "Yes")
+    assert not strict_correct("No", "Yes") and not strict_correct("Yesterday", "yes")
+    assert strict_correct("No.", "no") and not strict_correct("Not settled", "No")
+    assert strict_correct("Sam Bankman-Fried", "Sam Bankman-Fried")
+    assert strict_correct("Google", "Google.")  # the gold's full stop is not part of it
+    assert not strict_correct("Bankman-Fried", "Sam Bankman-Fried")
+    assert not strict_correct("Googleplex", "Google")  # whole words only
+    assert not strict_correct(None, "Google") and not strict_correct("", "Yes")
+
+
+def test_strict_and_lenient_accuracy_side_by_side_with_latency() -> None:
+    quote = "Google pays Apple billions."
+    articles = {"a": _Article(quote)}
+    cited = [_Citation(quote, 0, len(quote), "a")]
+    records = [
+        # lenient: gold anywhere in the answer; strict: not in the (absent) short answer
+        score_answer(
+            _query(), _Answer("“Google pays Apple billions.” [1]", citations=cited), articles
+        ),
+        score_answer(
+            _query(), _Answer("quote [1]", citations=cited, short_answer="Google"), articles
+        ),
+        score_answer(_query("comparison_query", "Yes"), _Answer("x", short_answer="No"), articles),
+        score_answer(_query("null_query"), _Answer("", True), {}),
+    ]
+    for seconds, record in zip((1.0, 2.0, 3.0, 10.0), records, strict=True):
+        record.seconds = seconds
+    assert [r.correct for r in records] == [True, True, False, None]
+    assert [r.strict for r in records] == [False, True, False, None]
+    summary = summarise_answers(records)
+    assert summary["accuracy"] == pytest.approx(2 / 3)
+    assert summary["strict_accuracy"] == pytest.approx(1 / 3)
+    assert summary["short_answered"] == pytest.approx(2 / 3)
+    assert summary["p50_seconds"] == pytest.approx(2.5)
+    assert summary["p95_seconds"] == pytest.approx(percentile([1.0, 2.0, 3.0, 10.0], 0.95))
+    assert percentile([], 0.5) is None and percentile([4.0], 0.95) == 4.0
 
 
 def test_abstention_counts() -> None:
@@ -222,6 +264,8 @@ def test_eval_answers_plumbing_with_a_fake_answer_function(
     assert overall["quote_fidelity"] == 1.0
     assert overall["quotes"] == 6
     assert overall["accuracy"] == pytest.approx(1 / 2)  # answers: "no", "Google"; q 4 is null
+    assert overall["strict_accuracy"] == 0.0  # the fake gives no short answer
+    assert overall["p95_seconds"] is not None
     assert overall["abstention_on_null"] == 0.0
     assert overall["citation_precision"] is not None and overall["citation_precision"] > 0
     assert {r["id"] for r in result["per_query"]} == {q.id for q in queries}

@@ -91,3 +91,13 @@ def test_read_path_only_raises_parse_error(suffix: str) -> None:
                 assert doc.origin == str(path)
 
         check()
+
+
+def test_clean_text_reaches_a_fixpoint_when_a_dropped_line_uncovers_a_skip_link() -> None:
+    """Found by hypothesis: a "See also" line above "Skip to content" used to leave the skip
+    link behind on the first pass, so cleaning stored text again changed it."""
+    cleaned = clean_text("SEE ALSO 0\rSKIP TO CONTENT")
+    assert cleaned == ""
+    assert clean_text("See also: other story\nSkip to content\nThe article text.") == (
+        "The article text."
+    )

@@ -33,6 +33,8 @@ QUESTION = "Did Kim Jong Un accept the US offer of dialogue?"
 FOLLOW_UP = "And what did he call the offer?"
 UNANSWERABLE = "What did the Brazilian central bank decide about interest rates in 2023?"
 REPLY = "Kim Jong Un rejected the United States’ offer of dialogue [1]."
+OPEN_QUESTION = "Tell me about the rejected US offer of dialogue."
+"""An open question: code settles no short answer, so the model is built and asked."""
 
 
 @pytest.fixture
@@ -67,9 +69,11 @@ def answer_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     calls: list[dict] = []
     real = bot.answer.answer_question
 
-    def recording(bot_, question, filters=None, history=(), on_token=None):  # type: ignore[no-untyped-def]
+    def recording(bot_, question, filters=None, history=(), on_token=None, on_short=None):  # type: ignore[no-untyped-def]
         calls.append({"question": question, "history": list(history)})
-        return real(bot_, question, filters=filters, history=history, on_token=on_token)
+        return real(
+            bot_, question, filters=filters, history=history, on_token=on_token, on_short=on_short
+        )
 
     monkeypatch.setattr(bot.answer, "answer_question", recording)
     return calls
@@ -156,6 +160,8 @@ def test_chat_answers_with_verified_quotes_then_abstains(
     assert turn.error is None and turn.answer is not None
     assert not turn.answer.abstained, turn.answer.answer
     assert turn.answer.citations
+    assert turn.answer.short_answer == "No"  # settled by code from the quote: Kim rejected it
+    assert "**No**" in [md.value for md in at.markdown]  # shown first, in bold
     shown = [q for md in at.markdown for q in highlighted(md.value)]
     assert shown, "the quotes are highlighted in their paragraphs"
     for citation in turn.answer.citations:
@@ -261,7 +267,7 @@ def test_switch_to_openai_compatible_updates_settings(home: Path, fake_model: li
     )
     captions = " ".join(unescape(c.value) for c in at.sidebar.caption)
     assert "smollm2 @ http://127.0.0.1:9/v1" in captions
-    at.chat_input[0].set_value(QUESTION).run()  # the Briefbot is rebuilt with the new settings
+    at.chat_input[0].set_value(OPEN_QUESTION).run()  # the Briefbot is rebuilt with new settings
     used = fake_model[-1][0]
     assert (used.provider, used.llm_base_url) == ("openai-compatible", "http://127.0.0.1:9/v1")
 
@@ -273,7 +279,7 @@ def test_retrieval_settings_apply_to_the_briefbot(home: Path, fake_model: list) 
     at.sidebar.button[1].click().run()
     assert not at.exception, at.exception
     assert "3 passages per answer, at most 1 per article" in [c.value for c in at.sidebar.caption]
-    at.chat_input[0].set_value(QUESTION).run()
+    at.chat_input[0].set_value(OPEN_QUESTION).run()
     used = fake_model[-1][0]
     assert (used.top_k, used.max_per_article) == (3, 1)
 
@@ -300,3 +306,30 @@ def test_openai_key_stays_in_the_session(home: Path) -> None:
     for path in home.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_collection_switcher_and_digest_page(home: Path) -> None:
+    """The sidebar creates and switches collections; the Library and Digest pages follow."""
+    at = app()
+    switch = at.sidebar.selectbox(key="collection_switch")
+    assert switch.value == "seeds"
+    at.sidebar.text_input(key="new_collection_name").input("desk-two")
+    next(b for b in at.sidebar.button if b.label == "Create collection").click().run()
+    assert not at.exception, at.exception
+    assert state.current_settings().collection != "desk-two"  # outside the session
+    assert at.session_state[state.OVERRIDES]["collection"] == "desk-two"
+    at.switch_page("routes/library.py").run()
+    assert any("Stored articles (0)" in h.value for h in at.subheader)
+    at.sidebar.selectbox(key="collection_switch").set_value("seeds").run()
+    assert at.session_state[state.OVERRIDES]["collection"] == "seeds"
+    assert any("Stored articles (2)" in h.value for h in at.subheader)
+
+    at.switch_page("routes/digest.py").run()
+    at.selectbox(key="digest_window").set_value("Last 30 days")
+    next(b for b in at.button if b.label == "Build digest").click().run()
+    assert not at.exception, at.exception
+    caption = " ".join(c.value for c in at.caption)
+    assert "New since" in caption and "2 articles" in caption, caption
+    quotes = [m.value for m in at.markdown if ":orange-background[" in m.value]
+    assert quotes, "each story shows its verified quote highlighted"
+    assert {b.label for b in at.get("download_button")} >= {"Download DOCX", "Download PDF"}

@@ -61,18 +61,29 @@ def _ask(bot: Briefbot, turns: list[Turn], question: str) -> None:
         placeholder = st.empty()
         placeholder.markdown("_Searching the articles…_")
         streamed: list[str] = []
+        short: list[str] = []
         throttle = Throttle()
 
         def handle(kind: str, payload: Any) -> None:
-            if kind == "token":
+            if kind == "short":
+                short.append(payload)
+                placeholder.markdown(short_markdown(payload))
+            elif kind == "token":
                 streamed.append(payload)
                 if throttle.ready():
-                    placeholder.markdown(safe_md("".join(streamed)) + " ▌")
+                    lead = short_markdown(short[0]) + "\n\n" if short else ""
+                    placeholder.markdown(lead + safe_md("".join(streamed)) + " ▌")
 
         past = history(turns)
 
         def work(events: Events) -> Answer:
-            return answer_question(bot, question, history=past, on_token=events.token)
+            return answer_question(
+                bot,
+                question,
+                history=past,
+                on_token=events.token,
+                on_short=lambda text: events.queue.put(("short", text)),
+            )
 
         try:
             turn.answer = run_with_events(work, handle)
@@ -83,6 +94,11 @@ def _ask(bot: Briefbot, turns: list[Turn], question: str) -> None:
         placeholder.empty()
         _show_answer(turn, len(turns))
     turns.append(turn)
+
+
+def short_markdown(short: str) -> str:
+    """The short answer in bold (escaped: words from articles are never markup)."""
+    return f"**{escape_md(' '.join(short.split()))}**"
 
 
 def _show_turn(turn: Turn, index: int) -> None:
@@ -96,10 +112,10 @@ def _show_answer(turn: Turn, index: int) -> None:
     """A finished answer, in a container keyed ``answer-<index>``: its presence tells a reader
     (and the browser tests) that answer ``index`` is complete."""
     with st.container(key=f"answer-{index}"):
-        _answer_body(turn)
+        _answer_body(turn, index)
 
 
-def _answer_body(turn: Turn) -> None:
+def _answer_body(turn: Turn, index: int) -> None:
     if turn.error:
         st.error(f"Could not answer: {escape_md(turn.error)}")
         return
@@ -108,6 +124,9 @@ def _answer_body(turn: Turn) -> None:
     if answer.abstained:
         st.info(ABSTAINED, icon=":material/search_off:")
         return
+    if answer.short_answer:
+        with st.container(key=f"short-answer-{index}"):
+            st.markdown(short_markdown(answer.short_answer))
     st.markdown(safe_md(answer.answer))
     if answer.flagged_quotes:
         flagged = "; ".join(f"“{escape_md(q)}”" for q in answer.flagged_quotes)

@@ -10,6 +10,7 @@ from bot.redact import redact
 from bot.service import Briefbot
 from ui import state
 from ui.render import byline, escape_md, md_link, safe_paragraphs
+from ui.views import feeds
 from vectorstore.models import Article, IngestReport
 from vectorstore.parsing import SUPPORTED_SUFFIXES
 from vectorstore.uploads import UploadRejected, save_upload
@@ -27,6 +28,8 @@ def render() -> None:
     if flash:
         st.success(flash)
     _add_section(bot)
+    st.divider()
+    feeds.render(bot)
     st.divider()
     _articles_section(bot)
 
@@ -123,16 +126,19 @@ def _show_report(report: IngestReport, names: dict[str, str], rejected: list) ->
 
 
 def _articles_section(bot: Briefbot) -> None:
+    since = feeds.visit_reference(bot)  # recorded on the first view, even of an empty library
     articles = bot.articles()
     st.subheader(f"Stored articles ({len(articles)})")
     if not articles:
         st.info("No articles yet: add some above.")
         return
+    feeds.new_articles_notice(articles, since)
     query = st.text_input("Search titles and publishers", key="library_search")
     shown = [a for a in articles if _matches(a, query)]
     st.dataframe(
         [
             {
+                "new": "new" if feeds.is_new(a, since) else "",
                 "title": a.title,
                 "publisher": a.source or "",
                 "date": (a.published_at or "")[:10],

@@ -99,8 +99,20 @@ def is_boilerplate_line(line: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Normalize ``text`` and drop web boilerplate; never raises, may return ``""``."""
+    """Normalize ``text`` and drop web boilerplate; never raises, may return ``""``.
+
+    Cleaning repeats until nothing changes: dropping a boilerplate line can bring a skip link
+    to the start ("See also …" above "Skip to content"), and stored text must be clean for good
+    (re-ingesting it changes nothing)."""
     text = normalize_text(text)
+    while True:
+        cleaned = _clean_once(text)
+        if cleaned == text:
+            return cleaned
+        text = cleaned
+
+
+def _clean_once(text: str) -> str:
     while True:  # several skip links can be stacked
         stripped = _SKIP_LINK.sub("", text, count=1)
         if stripped == text:

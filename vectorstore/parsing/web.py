@@ -72,6 +72,11 @@ class Fetched:
     content_type: str  # lower-cased media type without parameters
     charset: str | None
     data: bytes
+    status: int = 200
+    etag: str | None = None
+    last_modified: str | None = None
+    """Validators for a conditional GET (``If-None-Match``/``If-Modified-Since``); a 304
+    answer has ``status`` 304 and no data."""
 
 
 def check_url(url: str) -> str:
@@ -198,7 +203,7 @@ def _guarded_transport() -> httpx.HTTPTransport:
     return transport
 
 
-def _client(config: StoreConfig) -> httpx.Client:
+def client_for(config: StoreConfig) -> httpx.Client:
     """Redirects are followed by ``fetch`` (each hop checked); with the guard on, the client has
     an explicit transport, so httpx also ignores proxy environment variables."""
     return httpx.Client(
@@ -217,15 +222,21 @@ def _redirect_target(current: str, location: str) -> str:
         raise ParseError(f"{current} redirected to a non-http(s) URL") from None
 
 
-def fetch(client: httpx.Client, url: str, config: StoreConfig) -> Fetched:
+def fetch(
+    client: httpx.Client,
+    url: str,
+    config: StoreConfig,
+    headers: typing.Mapping[str, str] | None = None,
+) -> Fetched:
     """GET ``url`` with the size cap and deadline, following at most ``MAX_REDIRECTS``
-    redirects one hop at a time; every failure becomes a ParseError."""
+    redirects one hop at a time; every failure becomes a ParseError. ``headers`` are sent with
+    every hop (a conditional GET's validators)."""
     limit = config.max_file_bytes
     deadline = time.monotonic() + _DEADLINE_FACTOR * config.fetch_timeout_s
     current = url
     try:
         for _hop in range(MAX_REDIRECTS + 1):
-            with client.stream("GET", current) as response:
+            with client.stream("GET", current, headers=headers) as response:
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECT_CODES and location:
                     current = _redirect_target(current, location)
@@ -268,6 +279,9 @@ def _read_body(response: httpx.Response, url: str, limit: int, deadline: float) 
         content_type=media.strip().lower(),
         charset=charset.group(1) if charset else None,
         data=bytes(body),
+        status=response.status_code,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
     )
 
 
@@ -344,9 +358,20 @@ def _entry_content_doc(
     return ParsedDocument(text=text, language=detect_language(text), origin=link or origin, **meta)
 
 
-def _read_feed(
-    client: httpx.Client, feed: Fetched, origin: str, config: StoreConfig
-) -> tuple[list[ParsedDocument], list[str]]:
+@dataclasses.dataclass(frozen=True)
+class FeedEntry:
+    """One entry of a parsed feed, before its article page is fetched."""
+
+    number: int  # 1-based position in the feed
+    link: str | None  # absolute
+    key: str  # what identifies the entry across fetches: its link, else its id, else its title
+    meta: dict
+    raw: feedparser.FeedParserDict
+
+
+def feed_entries(feed: Fetched, origin: str) -> tuple[list[FeedEntry], list[str]]:
+    """The entries of a fetched feed (at most ``MAX_FEED_ENTRIES``, links de-duplicated) and
+    notes on what was left out; ParseError when the feed is malformed or empty."""
     try:
         parsed = feedparser.parse(
             feed.data,
@@ -354,19 +379,19 @@ def _read_feed(
         )
     except Exception as exc:  # noqa: BLE001 - feedparser is lenient, but never crash on a feed
         raise ParseError(f"malformed feed {origin}: {exc}") from None
-    entries = list(parsed.get("entries") or [])
-    if not entries:
+    raw_entries = list(parsed.get("entries") or [])
+    if not raw_entries:
         reason = f" ({parsed.get('bozo_exception')})" if parsed.get("bozo") else ""
         raise ParseError(f"feed {origin} has no entries{reason}")
     feed_title = clean_field((parsed.get("feed") or {}).get("title"))
-    docs: list[ParsedDocument] = []
-    errors: list[str] = []
-    if len(entries) > MAX_FEED_ENTRIES:
-        errors.append(
-            f"{origin}: only the first {MAX_FEED_ENTRIES} of {len(entries)} entries were read"
+    notes: list[str] = []
+    if len(raw_entries) > MAX_FEED_ENTRIES:
+        notes.append(
+            f"{origin}: only the first {MAX_FEED_ENTRIES} of {len(raw_entries)} entries were read"
         )
+    entries: list[FeedEntry] = []
     seen: set[str] = set()
-    for number, entry in enumerate(entries[:MAX_FEED_ENTRIES], start=1):
+    for number, entry in enumerate(raw_entries[:MAX_FEED_ENTRIES], start=1):
         raw_link = entry.get("link")
         link = (
             urljoin(feed.url, raw_link.strip())
@@ -378,22 +403,43 @@ def _read_feed(
         if link:
             seen.add(link)
         meta = _entry_metadata(entry, link, feed_title)
+        key = link or clean_field(entry.get("id")) or f"title:{meta['title'] or number}"
+        entries.append(FeedEntry(number, link, key, meta, entry))
+    return entries, notes
+
+
+def read_entry(
+    client: httpx.Client, entry: FeedEntry, origin: str, config: StoreConfig
+) -> ParsedDocument:
+    """The article of one feed entry: its linked page, else the feed's own text when that is
+    more than a teaser; ParseError (the page's failure) when neither is usable."""
+    try:
+        if not entry.link:
+            raise ParseError("entry has no link")
+        page = fetch(client, check_url(entry.link), config)
+        if is_feed(page):
+            raise ParseError("entry link is another feed, not an article")
+        doc = parse_page(page, entry.link, config)
+        filled = {k: v for k, v in entry.meta.items() if v and not getattr(doc, k)}
+        return dataclasses.replace(doc, **filled)
+    except ParseError as exc:
+        fallback = _entry_content_doc(entry.raw, entry.link, entry.meta, origin, config)
+        if fallback is None:
+            raise
+        log.warning("feed entry %s: %s; using the feed's own text instead", entry.link, exc)
+        return fallback
+
+
+def _read_feed(
+    client: httpx.Client, feed: Fetched, origin: str, config: StoreConfig
+) -> tuple[list[ParsedDocument], list[str]]:
+    entries, errors = feed_entries(feed, origin)
+    docs: list[ParsedDocument] = []
+    for entry in entries:
         try:
-            if not link:
-                raise ParseError("entry has no link")
-            page = fetch(client, check_url(link), config)
-            if is_feed(page):
-                raise ParseError("entry link is another feed, not an article")
-            doc = parse_page(page, link, config)
-            filled = {k: v for k, v in meta.items() if v and not getattr(doc, k)}
-            docs.append(dataclasses.replace(doc, **filled))
+            docs.append(read_entry(client, entry, origin, config))
         except ParseError as exc:
-            fallback = _entry_content_doc(entry, link, meta, origin, config)
-            if fallback:
-                log.warning("feed entry %s: %s; using the feed's own text instead", link, exc)
-                docs.append(fallback)
-            else:
-                errors.append(f"{link or f'entry {number}'}: {exc}")
+            errors.append(f"{entry.link or f'entry {entry.number}'}: {exc}")
     if not docs:
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise ParseError(f"no usable articles in feed {origin}: {errors[0]}{more}")
@@ -403,7 +449,7 @@ def _read_feed(
 def read_url_detailed(url: str, config: StoreConfig) -> tuple[list[ParsedDocument], list[str]]:
     """Fetch an article page or a feed -> (documents, per-entry error strings)."""
     url = check_url(url)
-    with _client(config) as client:
+    with client_for(config) as client:
         fetched = fetch(client, url, config)
         if is_feed(fetched):
             return _read_feed(client, fetched, url, config)

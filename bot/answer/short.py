@@ -1,0 +1,656 @@
+"""The short answer, settled by code from verified quotes: a name, a number, a date, yes or no.
+
+``settle(bot, question, evidence)`` reads the question's kind (``Question.kind``) and looks for
+the answer where that kind says it must be:
+
+- **who / which**: the proper names (``bot.text.speech.entities``) of the passage sentences
+  that bear on the question, less the names the question itself gives and the publishers; the
+  name found in the most articles (weighted by how well each sentence bears on the question)
+  is the answer, shown with the quotes that contain it;
+- **how many**: the figures (``bot.text.figures``) of the best sentence that holds one the
+  question does not give; **when**: its dates (``bot.text.dates.find_dates``, resolved
+  against the article's date);
+- **said** ("What did X say about Y", "… according to X"): the sentences whose speaker
+  (``bot.text.speech.span_speakers``) is X, best on Y first — X's own words, never the
+  narrator's;
+- **yes/no, both sources, before/after**: the question is cut into its sides (one per named
+  publication, ``HybridRetriever.analyse``); each side is a claim checked by the claim checker
+  (``bot.claims.checker.check``) against that side's own sources. A side contradicted → they
+  do not say it; every side supported, or at least *reported* (a passage of its sources holds
+  the side's names and most of its terms, or a sentence close to it by meaning:
+  ``AnswerSettings.side_*``) → they do; "inconsistent/discrepancy" questions flip the word;
+  before/after compares the publication dates of the articles behind each side. Anything else
+  leaves the short answer None, and the answer shows what each source says.
+
+Code decides; no model is asked. A short answer is only returned with the quotes it comes from.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.answer.evidence import Evidence, metadata_text
+from bot.answer.extractive import balanced_span, quote_line
+from bot.answer.question import Question
+from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, clause_window
+from bot.claims.checker import ClaimCheck, Verdict, check
+from bot.text.dates import display_label, find_dates, parse_article_date
+from bot.text.figures import figures
+from bot.text.similarity import cosine
+from bot.text.speech import (
+    TITLES,
+    actor_key,
+    clean_name,
+    entities,
+    is_nationality,
+    same_actor,
+    with_capitals,
+)
+from bot.text.speech import span_speakers as speakers_of
+from bot.text.untrusted import looks_like_instruction
+from bot.text.words import claim_stems, claim_terms, coverage, names_and_numbers, word_set
+from bot.types import Citation, SearchFilters
+from vectorstore.models import ScoredChunk
+from vectorstore.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from bot.service import Briefbot
+
+log = logging.getLogger(__name__)
+
+YES, NO = "Yes", "No"
+
+
+@dataclass
+class Settled:
+    """What code found: the short answer (None when unsettled), its sentences and quotes."""
+
+    short_answer: str | None
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    used: list[ScoredChunk] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    passage: ScoredChunk
+    start: int
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        assert self.passage.article is not None
+        return self.passage.article.text[self.start : self.end]
+
+
+def _sentences(evidence: Sequence[Evidence], passages: int = 8) -> list[_Sentence]:
+    """The sentences of the best passages, best bearing on the question first; injected
+    instructions are never evidence."""
+    out = []
+    for ev in evidence[:passages]:
+        article = ev.passage.article
+        assert article is not None
+        for start, end, score in ev.sentences:
+            if not looks_like_instruction(article.text[start:end]):
+                out.append(_Sentence(ev.passage, start, end, score))
+    out.sort(key=lambda s: -s.score)
+    return out
+
+
+def quotable_span(text: str, start: int, end: int, focus: str) -> tuple[int, int] | None:
+    """A quote of ``text[start:end]`` at most ``DEFAULT_MAX_CHARS`` long (an over-long sentence
+    cut to its clause window on ``focus``) with balanced quotation marks, or None."""
+    if end - start > DEFAULT_MAX_CHARS:
+        start, end = clause_window(text, start, end, focus, DEFAULT_MAX_CHARS)
+    span = balanced_span(text, start, end)
+    if span is None or span[1] - span[0] > DEFAULT_MAX_CHARS:
+        return None
+    return span
+
+
+def _quotes(
+    picks: Sequence[_Sentence], limit: int = 2, focus: str = ""
+) -> tuple[str, list[Citation], list]:
+    """Lines ``Source: “…” [n]`` for the picked sentences (balanced marks, distinct spans)."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    used: list[ScoredChunk] = []
+    seen: set[tuple[str, int, int]] = set()
+    for pick in picks:
+        if len(citations) >= limit:
+            break
+        article = pick.passage.article
+        assert article is not None
+        span = quotable_span(article.text, pick.start, pick.end, focus or pick.text)
+        if span is None or (article.id, *span) in seen:
+            continue
+        if any(a == article.id and s < span[1] and span[0] < e for a, s, e in seen):
+            continue
+        line, citation = quote_line(len(citations) + 1, pick.passage, *span)
+        if not citation.verified:
+            continue
+        seen.add((article.id, *span))
+        lines.append(line)
+        citations.append(citation)
+        used.append(pick.passage)
+    return "\n".join(lines), citations, used
+
+
+def _lead(short: str | None, body: str) -> str:
+    """The answer's sentences (the short answer is a field of its own, shown first)."""
+    return body
+
+
+# ---- names -------------------------------------------------------------------------------
+
+_NOT_NAMES = word_set(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december week"""
+)
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|de|the|for)\s+)?[A-Z0-9][\w'’\-]*)*")
+
+
+_TITLE_WORDS = re.compile(rf"^(?:(?:{TITLES})\s+)+", re.IGNORECASE)
+
+
+def name_mentions(sentence: str) -> list[tuple[str, bool]]:
+    """The proper names of a sentence as written, each with whether it opens the sentence
+    (then its first word may be any capitalised word: "Additionally", "Using …"): runs of
+    capitalised words that ``bot.text.speech.entities`` (the one definition of a name) also
+    reads as names, less a leading title ("CEO Caroline Ellison") and possessives."""
+    keys = entities(sentence)
+    out = []
+    for match in _CAPITALISED_RUN.finditer(sentence):
+        offset = match.start()
+        for piece in re.split(r"(['’]s)\b\s*", match.group()):
+            if not piece or piece in ("'s", "’s"):
+                offset += len(piece)
+                continue
+            name = clean_name(re.sub(r"^(?:(?:of|the|for|de)\s+)+", "", piece.rstrip("'’")))
+            opening = offset == 0
+            offset += len(piece)
+            if not name or actor_key(name) not in keys | {actor_key(piece)}:
+                continue
+            name = re.sub(r"^(?:(?:of|the|for|de)\s+)+", "", _TITLE_WORDS.sub("", name)).strip()
+            if name and not is_nationality(name) and name.casefold() not in _NOT_NAMES:
+                out.append((name, opening and not name.isupper()))
+    return out
+
+
+def _words(name: str) -> frozenset[str]:
+    """A name as its words ("Kim Jong-un" and "Kim Jong Un" are both kim, jong, un)."""
+    return frozenset(actor_key(w) for w in re.split(r"[\s\-‐]+", name) if actor_key(w))
+
+
+def _given_names(question: Question, sources: Sequence[str]) -> set[str]:
+    """Name words the question itself gives, and the publishers: never the answer."""
+    given = set(claim_stems(question.text)) | entities(question.text)
+    for source in sources:
+        given |= entities(source) | {actor_key(source)}
+    return given
+
+
+def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    sentences = _sentences(evidence)
+    if not sentences:
+        return None
+    floor = sentences[0].score * 0.6
+    sources = {s.passage.article.source or "" for s in sentences if s.passage.article}
+    given = _given_names(question, sorted(sources))
+    kind_is_person = question.kind == "who"
+    best: dict[frozenset[str], dict[str, float]] = {}  # name words -> article id -> score
+    forms: dict[frozenset[str], dict[str, int]] = {}
+    mid_sentence = {
+        actor_key(n) for s in sentences for n, opening in name_mentions(s.text) if not opening
+    }
+    for s in sentences:
+        if s.score < floor:
+            continue
+        for name, opening in name_mentions(s.text):
+            if opening and actor_key(name) not in mid_sentence:
+                # a capitalised opening word is not a name unless seen inside a sentence
+                name = name.split(" ", 1)[1] if " " in name else ""
+            if kind_is_person and name.isupper():
+                continue  # an acronym names an organisation, not "the individual"
+            words = _words(name)
+            if not words or words <= given or actor_key(name) in given:
+                continue
+            assert s.passage.article is not None
+            per_article = best.setdefault(words, {})
+            aid = s.passage.article.id
+            per_article[aid] = max(per_article.get(aid, 0.0), s.score)
+            forms.setdefault(words, {})
+            forms[words][name] = forms[words].get(name, 0) + 1
+    votes, subjects = _subject_votes(question, sentences[:3])
+    for words, bonus in votes.items():
+        if words in best:
+            best[words]["subject"] = bonus
+    if not best:
+        return None
+    # "Bankman-Fried" counts for "Sam Bankman-Fried": a name's votes go to the longer names
+    # that contain all its words.
+    totals: dict[frozenset[str], float] = {}
+    for words in best:
+        merged: dict[str, float] = {}
+        for other, per_article in best.items():
+            if words <= other or other <= words:
+                for aid, score in per_article.items():
+                    merged[aid] = max(merged.get(aid, 0.0), score)
+        totals[words] = sum(merged.values()) + 0.01 * len(words)
+    winner = max(totals, key=lambda w: totals[w])
+    longer = [o for o in totals if winner < o]
+    if longer:  # "Kim" stands for "Kim Jong Un": show the fullest form the sources give
+        winner = max(longer, key=lambda w: (totals[w], len(w)))
+    display = _fullest_form(winner, forms, evidence)
+    picks = [
+        s
+        for s in sentences
+        if any(winner <= _words(n) or _words(n) <= winner for n, _ in name_mentions(s.text))
+    ]
+    # the sentence where the answer is the subject of the question's verb leads
+    picks = _one_per_article(
+        sorted(picks, key=lambda s: (s not in subjects, _headline(s.text), -s.score))
+    )
+    body, citations, used = _quotes(picks, focus=question.focus)
+    if not citations:
+        return None
+    return Settled(display, _lead(display, body), citations, used)
+
+
+def _fullest_form(
+    winner: frozenset[str],
+    forms: dict[frozenset[str], dict[str, int]],
+    evidence: Sequence[Evidence],
+) -> str:
+    """The name as the sources write it most fully: "Bankman-Fried" is shown as "Sam
+    Bankman-Fried" when the articles give the longer form (one more name word before it)."""
+    display = max(forms[winner], key=lambda n: (forms[winner][n], len(n)))
+    fuller: dict[str, int] = {}
+    for ev in evidence[:8]:
+        article = ev.passage.article
+        assert article is not None
+        for start, end in sentence_spans(article.text, 0, len(article.text)):
+            for name, opening in name_mentions(article.text[start:end]):
+                words = _words(name)
+                if opening or not (winner < words and len(words) - len(winner) == 1):
+                    continue
+                if name.endswith(display):
+                    fuller[name] = fuller.get(name, 0) + 1
+    return max(fuller, key=lambda n: fuller[n]) if fuller else display
+
+
+def _subject_votes(
+    question: Question, sentences: Sequence[_Sentence]
+) -> tuple[dict[frozenset[str], float], list[_Sentence]]:
+    """ "Who rejected X?": in the best sentences, the name right before the question's verb
+    ("Kim Jong Un rejected …") is the one asked for — a vote as strong as a sentence."""
+    match = re.match(
+        r"\s*(?:who|which\s+\w+)\s+(?:(?:has|had|have|was|is|did)\s+)?(\w+)",
+        question.text,
+        re.IGNORECASE,
+    )
+    if match is None:
+        return {}, []
+    verb = claim_terms(match.group(1))
+    if not verb:
+        return {}, []
+    votes: dict[frozenset[str], float] = {}
+    subjects: list[_Sentence] = []
+    for s in sentences:
+        text = s.text
+        for token in re.finditer(r"[\w'’\-]+", text):
+            if claim_terms(token.group()) and claim_terms(token.group())[0].stem == verb[0].stem:
+                before = name_mentions(text[: token.start()])
+                if before:
+                    words = _words(before[-1][0])
+                    votes[words] = max(votes.get(words, 0.0), s.score)
+                    subjects.append(s)
+                break
+    return votes, subjects
+
+
+def _headline(text: str) -> bool:
+    """A headline or fragment (no closing punctuation): a poor quote when a sentence says it."""
+    return not re.search(r"[.!?…][\"'”’»)]*\s*$", text)
+
+
+def _one_per_article(picks: Sequence[_Sentence]) -> list[_Sentence]:
+    """The best sentence of each article first, then the rest."""
+    seen: set[str] = set()
+    first, rest = [], []
+    for pick in picks:
+        aid = pick.passage.chunk.article_id
+        (rest if aid in seen else first).append(pick)
+        seen.add(aid)
+    return first + rest
+
+
+# ---- numbers and dates ---------------------------------------------------------------------
+
+
+def _number(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    given = set(figures(question.text))
+    for s in _sentences(evidence)[:6]:
+        found = [
+            f for f in figures(s.text) if f not in given and not re.fullmatch(r"(19|20)\d\d", f)
+        ]
+        if found:
+            body, citations, used = _quotes([s], limit=1, focus=question.focus)
+            if citations:
+                return Settled(found[0], _lead(found[0], body), citations, used)
+    return None
+
+
+def _date(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    asked = {d.label.lower() for d in find_dates(question.text)}
+    for s in _sentences(evidence)[:6]:
+        article = s.passage.article
+        assert article is not None
+        day = parse_article_date(article.published_at)
+        found = [d for d in find_dates(s.text, day) if d.label.lower() not in asked]
+        if found:
+            label = display_label(found[0])
+            body, citations, used = _quotes([s], limit=1, focus=question.focus)
+            if citations:
+                return Settled(label, _lead(label, body), citations, used)
+    return None
+
+
+# ---- someone's own words -------------------------------------------------------------------
+
+
+def _said(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    """X's own words on the question: sentences anywhere in the best articles whose speaker is
+    X and which hold the question's other words; X's own words (a sentence that is mostly
+    quotation) before the narrator's report of them. The short answer stays None (what someone
+    said is not a few words); the quote is the answer."""
+    speaker = question.speaker
+    if not speaker:
+        return None
+    speaker_stems = claim_stems(speaker)
+    topic = [t for t in question.focus_terms if t.stem not in speaker_stems]
+    if not topic:
+        return None
+    picks: list[tuple[float, float, _Sentence]] = []
+    seen: set[str] = set()
+    for ev in evidence[:6]:
+        article = ev.passage.article
+        assert article is not None
+        if article.id in seen:
+            continue
+        seen.add(article.id)
+        for start, end in sentence_spans(article.text, 0, len(article.text)):
+            text = article.text[start:end]
+            on_topic = coverage(topic, claim_stems(text))
+            if on_topic <= 0 or looks_like_instruction(text):
+                continue
+            if any(same_actor(speaker, who) for who in speakers_of(article.text, start, end)):
+                pick = _Sentence(ev.passage, start, end, on_topic)
+                picks.append((on_topic, _quoted_share(pick), pick))
+    if not picks:
+        return None
+    best = max(p[0] for p in picks)
+    ranked = sorted((p for p in picks if p[0] >= best * 0.8), key=lambda p: (-p[1], -p[0]))
+    body, citations, used = _quotes([p[2] for p in ranked], limit=1, focus=question.focus)
+    if not citations:
+        return None
+    return Settled(None, body, citations, used)
+
+
+def _quoted_share(sentence: _Sentence) -> float:
+    """How much of the sentence (balanced within its paragraph) is inside quotation marks."""
+    article = sentence.passage.article
+    assert article is not None
+    span = balanced_span(article.text, sentence.start, sentence.end) or (
+        sentence.start,
+        sentence.end,
+    )
+    text = article.text[span[0] : span[1]]
+    inside = sum(len(m.group()) for m in re.finditer(r"“[^”]*”|\"[^\"]*\"", text))
+    return round(inside / max(1, len(text)), 1)
+
+
+# ---- yes / no ------------------------------------------------------------------------------
+
+_CONFLICT = re.compile(
+    r"\binconsisten|\bdiscrepan|\bcontradict|\bno\s+change\b|\bnot\s+(?:consistent|the same)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Side:
+    claim: str
+    sources: tuple[str, ...]
+
+
+def side_claim(text: str) -> str:
+    """A side of a question as a claim: the question's scaffolding ("Does the article from …
+    suggest that") taken out, the content kept."""
+    text = re.sub(r"['‘’\"“”]", " ", text)
+    text = text.strip(" ,;?")
+    kept = text
+    for _ in range(3):  # leading scaffolding only ("Does the article suggest that X …")
+        m = re.match(
+            r"^(?:(?:does|do|did|is|are|was|were|has|have|had|the|an?|articles?|reports?|"
+            r"from|by|both|also|another|while|whereas|and|or|same|source|that|other|one|"
+            r"suggests?|suggested|indicates?|indicated|implies|imply|claims?|"
+            r"mention(?:s|ed)?|discuss(?:es|ed)?|describes?|described|reported|published)\s+)+",
+            kept,
+            re.IGNORECASE,
+        )
+        if not m:
+            break
+        kept = kept[m.end() :]
+    return " ".join(kept.split())
+
+
+def _sides(bot: Briefbot, question: Question) -> list[_Side]:
+    analysis = bot.retriever.analyse(question.text)
+    clauses = [c for c in analysis.clauses if c.sources]
+    if clauses:
+        return [_Side(side_claim(c.text), c.sources) for c in clauses if claim_terms(c.text)]
+    return [_Side(side_claim(analysis.topic or question.text), analysis.named_sources())]
+
+
+@dataclass
+class _SideResult:
+    """One side of a yes/no question: the checker's verdict over that side's own sources, and
+    whether those sources at least report on it (passage holding its names and most terms)."""
+
+    check: ClaimCheck
+    passages: list[ScoredChunk]
+    reported: bool
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.check.verdict
+
+
+def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _SideResult:
+    scope = SearchFilters(
+        sources=side.sources or (filters.sources if filters else ()),
+        since=filters.since if filters else None,
+        until=filters.until if filters else None,
+    )
+    passages = [
+        p for p in bot.retriever.retrieve(side.claim, k=6, filters=scope) if p.article is not None
+    ]
+    result = check(
+        side.claim, passages, embeddings=bot.sentence_embeddings, thresholds=bot.settings.claims
+    )
+    thresholds = bot.settings.answer
+    terms = claim_terms(side.claim)
+    names = names_and_numbers(terms)
+    reported = False
+    for p in passages[:3]:
+        assert p.article is not None
+        stems = with_capitals(claim_stems(p.article.text + "\n" + metadata_text(p)))
+        named = coverage(names, stems) if names else 1.0
+        if named < thresholds.side_names:
+            continue
+        if coverage(terms, stems) >= thresholds.side_coverage or (
+            _closest_sentence(bot, side.claim, p) >= thresholds.side_similarity
+        ):
+            reported = True
+            break
+    return _SideResult(result, passages, reported or result.supported)
+
+
+def _closest_sentence(bot: Briefbot, claim: str, passage: ScoredChunk) -> float:
+    """MiniLM similarity of ``claim`` to the passage sentence closest to it (a paraphrase)."""
+    article = passage.article
+    assert article is not None
+    spans = sentence_spans(article.text, passage.chunk.start, passage.chunk.end)
+    if not spans:
+        return 0.0
+    embeddings = bot.sentence_embeddings
+    claim_vector = embeddings.embed_query(claim)
+    vectors = embeddings.embed_documents([article.text[a:b] for a, b in spans])
+    return max(cosine(claim_vector, v) for v in vectors)
+
+
+def _side_lines(
+    bot: Briefbot, sides: Sequence[_Side], results: Sequence[_SideResult]
+) -> tuple[str, list[Citation], list[ScoredChunk]]:
+    """What each side's sources say: the checker's quote when it found one, else the sentence
+    of the side's best passage that bears most on it (shown as what that source says, with
+    no claim that it settles the side)."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    used: list[ScoredChunk] = []
+    for side, result in zip(sides, results, strict=True):
+        spans = [
+            (result.passages[i], c.start, c.end)
+            for c, i in zip(result.check.citations, result.check.passages, strict=True)
+        ]
+        if not spans and result.passages:
+            passage = result.passages[0]
+            assert passage.article is not None
+            try:
+                start, end = best_quote_span(
+                    passage.article, passage.chunk, side.claim, embeddings=bot.sentence_embeddings
+                )
+            except ValueError:
+                continue
+            spans = [(passage, start, end)]
+        for passage, start, end in spans:
+            assert passage.article is not None
+            span = quotable_span(passage.article.text, start, end, side.claim)
+            if span is None or any(
+                c.article_id == passage.article.id and c.start == span[0] for c in citations
+            ):
+                continue
+            line, cited = quote_line(len(citations) + 1, passage, *span)
+            if cited.verified:
+                lines.append(line)
+                citations.append(cited)
+                used.append(passage)
+    return "\n".join(lines), citations, used
+
+
+def _yes_no(bot: Briefbot, question: Question, filters: SearchFilters | None) -> Settled | None:
+    sides = [s for s in _sides(bot, question) if s.claim]
+    if not sides:
+        return None
+    results = [_check_side(bot, side, filters) for side in sides]
+    verdicts = [r.verdict for r in results]
+    log.info("yes/no sides %s: %s", [s.claim for s in sides], [v.value for v in verdicts])
+    text = question.text
+    # "consistent or inconsistent?" asks about agreement, whichever word comes second
+    conflict_asked = bool(_CONFLICT.search(text)) and not _OPTIONS.search(text)
+    short: str | None = None
+    if Verdict.CONTRADICTED in verdicts:
+        short = YES if conflict_asked else NO
+    elif all(r.reported for r in results):
+        short = NO if conflict_asked else YES
+    body, citations, used = _side_lines(bot, sides, results)
+    if not citations:
+        return None
+    return Settled(_as_option(text, short), _lead(short, body), citations, used)
+
+
+_OPTIONS = re.compile(
+    r"\b(consistent|similar|the same|aligned)\s+or\s+(inconsistent|different|changed?)\b",
+    re.IGNORECASE,
+)
+
+
+def _as_option(question: str, short: str | None) -> str | None:
+    """ "…, consistent or inconsistent?" is answered with the option, not yes or no."""
+    match = _OPTIONS.search(question)
+    if short is None or match is None:
+        return short
+    return match.group(1 if short == YES else 2).capitalize()
+
+
+def _order(bot: Briefbot, question: Question, filters: SearchFilters | None) -> Settled | None:
+    """Was X reported before Y: the publication dates of the articles that support (or, failing
+    the checker, report) X and Y."""
+    match = re.search(r"\b(before|after)\b", question.text, re.IGNORECASE)
+    if match is None:
+        return None
+    analysis = bot.retriever.analyse(question.text)
+    cut = match.start()
+    halves = (question.text[:cut], question.text[match.end() :])
+    sides = []
+    for lo, half in ((0, halves[0]), (match.end(), halves[1])):
+        named = tuple(
+            dict.fromkeys(
+                s for m in analysis.sources if lo <= m.start < lo + len(half) for s in m.sources
+            )
+        )
+        sides.append(_Side(side_claim(half), named))
+    results = [_check_side(bot, side, filters) for side in sides]
+    body, citations, used = _side_lines(bot, sides, results)
+    if not citations:
+        return None
+    short = None
+    if all(r.reported for r in results):
+        first, second = (_side_date(r) for r in results)
+        if first and second and first != second:
+            earlier = first < second
+            short = YES if earlier == (match.group(1).lower() == "before") else NO
+    return Settled(short, _lead(short, body), citations, used)
+
+
+def _side_date(result: _SideResult) -> date | None:
+    """When the side was reported: the date of the article whose quote supports it, else of
+    the side's best passage."""
+    if result.check.citations:
+        return parse_article_date(result.check.citations[0].published_at)
+    article = result.passages[0].article if result.passages else None
+    return parse_article_date(article.published_at) if article else None
+
+
+# ---- dispatch ------------------------------------------------------------------------------
+
+
+def settle(
+    bot: Briefbot,
+    question: Question,
+    evidence: Sequence[Evidence],
+    filters: SearchFilters | None = None,
+) -> Settled | None:
+    """The answer code can give by itself for this kind of question, or None (then the model
+    writes and its sentences are checked)."""
+    kind = question.kind
+    if kind in ("who", "which"):
+        return _entity(question, evidence)
+    if kind == "how_many":
+        return _number(question, evidence)
+    if kind == "when":
+        return _date(question, evidence)
+    if kind == "said":
+        return _said(question, evidence)
+    if kind in ("yes_no", "compare"):
+        return _yes_no(bot, question, filters)
+    if kind == "order":
+        return _order(bot, question, filters)
+    return None
