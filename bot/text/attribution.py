@@ -41,7 +41,9 @@ from typing import TYPE_CHECKING, Literal
 
 from bot.text.speech import (
     NEWS_AGENCIES,
+    NON_SPEECH_PARTICLES,
     SPEAKER_NOUNS,
+    SPEECH_LEMMAS,
     SPEECH_VERBS,
     actor_key,
     is_nationality,
@@ -403,9 +405,38 @@ def _subject(verb: Token, inverted: bool) -> Token | None:
 
 
 def _is_speech_verb(token: Token) -> bool:
+    """A reporting verb in a speech sense: by lemma (``speech.SPEECH_LEMMAS``), not a phrasal
+    non-speech use ("called off", "ruled out"); "point" only as "point out"."""
     if token.pos_ not in ("VERB", "AUX") or token.dep_ in ("amod", "compound", "acomp"):
         return False
-    return token.lemma_.lower() in _SPEECH or token.lower_ in _SPEECH
+    lemma = token.lemma_.lower()
+    if lemma not in SPEECH_LEMMAS:
+        if token.lower_ not in _SPEECH:
+            return False
+        lemma = token.lower_
+    particles = {c.lower_ for c in token.children if c.dep_ == "prt"}
+    preps = [c.lower_ for c in token.children if c.dep_ == "prep" and c.i == token.i + 1]
+    if lemma == "point":
+        return "out" in particles
+    return not (particles | set(preps)) & NON_SPEECH_PARTICLES.get(lemma, frozenset())
+
+
+_QUESTION_WORDS = word_set("when why how what who where which")
+_ASKING = word_set("ask wonder question")
+
+
+def _is_question(verb: Token, clause: Token) -> bool:
+    """A complement that asks rather than states ("asked if ...", "wondered whether ...",
+    "asked when ...")."""
+    marks = {c.lower_ for c in clause.children if c.dep_ == "mark"}
+    if marks & {"if", "whether"}:
+        return True
+    first = min(clause.subtree, key=lambda t: t.i)
+    return (
+        verb.lemma_.lower() in _ASKING
+        and first.lower_ in _QUESTION_WORDS
+        and (first.head == clause or first.head.head == clause)
+    )
 
 
 def _extent(tokens: Sequence[Token], offset: int, quotes: Sequence[_Quote]) -> tuple[int, int]:
@@ -506,6 +537,8 @@ def _verb_frame(
         )
     if not contents:
         clause = next((c for c in verb.children if c.dep_ in ("ccomp", "parataxis")), None)
+        if clause is not None and _is_question(verb, clause):
+            return None  # "asked if X had been told": a question, not a statement
         if clause is not None:
             tokens = _clause_tokens(clause)
             while tokens and (tokens[0].dep_ in ("mark", "punct") or tokens[0].lower_ == "that"):
