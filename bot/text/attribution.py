@@ -46,6 +46,7 @@ from bot.text.speech import (
     SPEECH_LEMMAS,
     SPEECH_VERBS,
     actor_key,
+    agency_name,
     is_nationality,
     resolve_role,
 )
@@ -206,12 +207,7 @@ class _Speaker:
 
 
 def _agency_name(name: str) -> str | None:
-    """The agency a name is or contains ("the official KCNA news agency" → "KCNA")."""
-    folded = f" {name.casefold()} "
-    for agency in NEWS_AGENCIES:
-        if f" {agency.casefold()} " in folded:
-            return agency
-    return None
+    return agency_name(name)
 
 
 def _span_text(tokens: Sequence[Token]) -> str:
