@@ -204,6 +204,9 @@ class _Speaker:
     person: bool
     agency: bool
     plural: bool = False
+    certain_person: bool = False
+    """The text shows a person: a PERSON entity, a personal title or role ("Judge", "the
+    spokesman"). Only such a speaker is what "he"/"she" may refer to."""
 
 
 def _agency_name(name: str) -> str | None:
@@ -329,7 +332,17 @@ def _speaker(head: Token) -> _Speaker | None:
         person = bool(people) or not any(e.label_ in ("ORG", "GPE", "NORP", "FAC") for e in ents)
         if agency is not None or (head.lower_ in _AGENCY_NOUNS):
             return _Speaker(agency or name, role, phrase, "name", False, True)
-        return _Speaker(name, role, phrase, "name", person and not organisations, False)
+        titled = role is not None and bool(word_set(role) & _PERSON_ROLES)
+        is_person = person and not organisations
+        return _Speaker(
+            name,
+            role,
+            phrase,
+            "name",
+            is_person,
+            False,
+            certain_person=is_person and (bool(people) or titled),
+        )
     if head.pos_ != "NOUN":
         return None
     lemma = head.lemma_.lower()
@@ -345,16 +358,17 @@ def _speaker(head: Token) -> _Speaker | None:
     if apposition is not None and apposition.pos_ == "PROPN":  # "the leader, Kim Jong Un"
         name = _speaker(apposition)
         if name is not None and name.kind == "name":
-            return replace(name, role=phrase, mention=phrase, person=True)
+            return replace(name, role=phrase, mention=phrase, person=True, certain_person=True)
     named_org = [e for e in organisations if e.label_ == "ORG" and not is_nationality(e.text)]
     if named_org:  # "a US State Department spokesman": the organisation speaks
         org = named_org[-1]
         rest = [t for t in tokens if not (org.start <= t.i < org.end) and t.dep_ != "det"]
         role = _span_text(rest) or None
-        return _Speaker(org.text.removeprefix("the "), role, phrase, "name", person, False, plural)
+        name = org.text.removeprefix("the ")
+        return _Speaker(name, role, phrase, "name", person, False, plural, person)
     previous = head.doc[tokens[0].i - 1].lower_ if tokens[0].i > 0 else ""
     mention = f"{previous} {phrase}" if previous in _ARTICLES | _DEFINITE else phrase
-    return _Speaker(phrase, appositive, mention, "role", person, False, plural)
+    return _Speaker(phrase, appositive, mention, "role", person, False, plural, person)
 
 
 # ---- frames: who speaks where ---------------------------------------------------------------
@@ -677,8 +691,10 @@ class _Resolver:
             for s in recent:
                 if s.agency:
                     continue
-                if speaker.person and s.person:
-                    return replace(s, mention=speaker.mention)
+                if speaker.person:  # "he"/"she": a person the text shows, never an organisation
+                    if s.person and s.certain_person and not s.plural:
+                        return replace(s, mention=speaker.mention)
+                    continue
                 if not speaker.person and (s.plural or not s.person):
                     return replace(s, mention=speaker.mention)
             return None
