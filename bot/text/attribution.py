@@ -243,6 +243,18 @@ def _phrase(head: Token) -> list[Token]:
     return tokens
 
 
+def _hyphen_compound(head: Token, tokens: list[Token]) -> list[Token]:
+    """Join a hyphenated prefix the tokenizer split off the head ("co - authors" →
+    "co-authors"): the parser may hang the pieces as siblings, not inside the phrase."""
+    doc = head.doc
+    if not tokens or tokens[0].i != head.i or head.i < 2:
+        return tokens
+    hyphen, prefix = doc[head.i - 1], doc[head.i - 2]
+    if hyphen.text in "-–" and not hyphen.whitespace_ and not prefix.whitespace_:
+        return [prefix, hyphen, *tokens]
+    return tokens
+
+
 def _apposition(head: Token) -> Token | None:
     """The head of a noun apposition ("Hong Min, a researcher"), not a misread clause."""
     for child in head.children:
@@ -303,7 +315,7 @@ def _speaker(head: Token) -> _Speaker | None:
             return None
         document = _span_text(sorted(head.subtree, key=lambda t: t.i)[:12])
         return replace(speaker, mention=document if author in head.subtree else speaker.mention)
-    tokens = _phrase(head)
+    tokens = _hyphen_compound(head, _phrase(head))
     if not tokens:
         return None
     phrase = _span_text(tokens)
@@ -398,6 +410,9 @@ def _subject(verb: Token, inverted: bool) -> Token | None:
     ]
     if inverted and after and after[0].i - verb.i <= 5:
         return after[0]
+    quoted = _quoted_as_saying(verb)
+    if quoted is not None:
+        return quoted
     node = verb
     for _ in range(3):
         subjects = [c for c in node.children if c.dep_ == "nsubj"]
@@ -412,6 +427,17 @@ def _subject(verb: Token, inverted: bool) -> Token | None:
             return node.head
         return None
     return None
+
+
+def _quoted_as_saying(verb: Token) -> Token | None:
+    """The subject of "X was quoted as saying ...": X said it, though "quoted" is passive."""
+    if verb.lower_ != "saying" or verb.head.lower_ != "as":
+        return None
+    quoted = verb.head.head
+    if quoted.lemma_.lower() not in ("quote", "cite"):
+        return None
+    subjects = [c for c in quoted.children if c.dep_ in ("nsubjpass", "nsubj")]
+    return subjects[0] if subjects else None
 
 
 def _is_speech_verb(token: Token) -> bool:
@@ -505,6 +531,10 @@ def _clause_tokens(clause: Token) -> list[Token]:
         clause = inner[0]  # "said [the test was a success], KCNA reported"
     tokens = sorted(clause.subtree, key=lambda t: t.i)
     for t in tokens:
+        if t is not clause and t.i > 1 and t.lemma_.lower() == "report" and t.tag_ == "VBN":
+            lead_in = t.doc[t.i - 1]  # "..., as reported by Yonhap"
+            if lead_in.lower_ == "as" and t.doc[t.i - 2].text == ",":
+                return [x for x in tokens if x.i < t.i - 2]
         if t is clause or not _is_speech_verb(t) or t.i == 0:
             continue
         has_subject = any(c.dep_ == "nsubj" for c in t.children)
@@ -513,6 +543,26 @@ def _clause_tokens(clause: Token) -> list[Token]:
             cut = min(c.i for c in t.subtree)
             return [x for x in tokens if x.i < cut]
     return tokens
+
+
+def _parenthetical_content(
+    text: str, verb: Token, offset: int, frame_start: int, frame_end: int
+) -> list[tuple[Kind, int, int, int, int]]:
+    """The words around a frame set off by commas inside its sentence ("For now, Griffais
+    explained, it's important ..."): what follows the frame, else what precedes it."""
+    sent_start = offset
+    sent_end = offset + len(verb.doc.text)
+    before = text[sent_start:frame_start].rstrip()
+    after = text[frame_end:sent_end].lstrip()
+    if not before.endswith(",") or not after.startswith(","):
+        return []
+    for start, end in ((frame_end, sent_end), (sent_start, frame_start)):
+        start, end = _trimmed(text, start, end)
+        while end > start and text[end - 1] in ".!?":
+            end -= 1
+        if len(text[start:end].split()) >= 3:
+            return [("reported", start, end, start, end)]
+    return []
 
 
 def _verb_frame(
@@ -576,6 +626,8 @@ def _verb_frame(
             start, end = _trimmed(text, start, offset + last.idx + len(last.text))
             if end > start:
                 contents = [("reported", start, end, start, end)]
+    if not contents and verb.dep_ == "parataxis" and not quote_of_verb:
+        contents = _parenthetical_content(text, verb, offset, frame_start, frame_end)
     plain = verb.dep_ != "relcl" and not any(c.dep_ == "dobj" for c in verb.children)
     if not contents and plain and frame_end >= offset + len(verb.doc.text.rstrip(" .!?")) - 1:
         comma = text.rfind(",", offset, frame_start)  # "Is laying off staff, CEO X announced."
@@ -635,6 +687,40 @@ def _according_frame(
         [("reported", start, end, start, end)],
         paragraph,
     )
+
+
+def _reported_by_frame(
+    text: str, token: Token, offset: int, sent: tuple[int, int], sentence: int, paragraph: int
+) -> _Frame | None:
+    """", as reported by Yonhap" / "..., reported by The Verge": the agent reports the rest of
+    the sentence (an agency among people in the sentence becomes their ``via``)."""
+    if token.lemma_.lower() != "report" or token.tag_ != "VBN" or token.dep_ == "ROOT":
+        return None
+    agents = [c for c in token.children if c.dep_ == "agent"]
+    objects = [c for a in agents for c in a.children if c.dep_ == "pobj"]
+    if not objects:
+        return None
+    speaker = _speaker(objects[0])
+    if speaker is None:
+        return None
+    subtree = sorted(token.subtree, key=lambda t: t.i)
+    phrase_start = offset + subtree[0].idx
+    if subtree[0].i > 0 and token.doc[subtree[0].i - 1].lower_ == "as":
+        phrase_start = offset + token.doc[subtree[0].i - 1].idx
+    phrase_end = offset + subtree[-1].idx + len(subtree[-1].text)
+    if text[sent[0] : phrase_start].strip(" ,;:—–-"):
+        start, end = sent[0], phrase_start
+    else:
+        start, end = phrase_end, sent[1]
+    if not text[sent[0] : phrase_start].rstrip().endswith(",") and start == sent[0]:
+        return None  # "the figures reported by X": a noun's modifier, not an attribution
+    start, end = _trimmed(text, start, end)
+    while end > start and text[end - 1] in ".!?":
+        end -= 1
+    if len(text[start:end].split()) < 3:
+        return None
+    content: list[tuple[Kind, int, int, int, int]] = [("reported", start, end, start, end)]
+    return _Frame(speaker, sentence, phrase_start, phrase_end, content, paragraph)
 
 
 # ---- the article --------------------------------------------------------------------------
@@ -744,8 +830,10 @@ def _analyse(text: str) -> _Analysis:
                 quotes, s + token.idx
             ):
                 framed.add(paragraph)
-            frame = _according_frame(text, token, s, (s, e), index, paragraph) or _verb_frame(
-                text, token, s, quotes, index, paragraph
+            frame = (
+                _according_frame(text, token, s, (s, e), index, paragraph)
+                or _reported_by_frame(text, token, s, (s, e), index, paragraph)
+                or _verb_frame(text, token, s, quotes, index, paragraph)
             )
             if frame is not None:
                 frames.append(frame)
