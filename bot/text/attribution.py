@@ -635,20 +635,25 @@ def _verb_frame(
             start, end = _trimmed(text, offset, comma)
             if len(text[start:end].split()) >= 3:
                 contents = [("reported", start, end, start, end)]
-    if not contents:  # partial quotations in the verb's complement ("called it a “facade”")
-        lo = min(offset + t.idx for t in verb.subtree)
-        hi = max(offset + t.idx + len(t.text) for t in verb.subtree)
-        subj_lo, subj_hi = _extent(list(subject.subtree), offset, [])
-        partial = [
-            q
-            for q in quotes
-            if lo <= q.open
-            and q.close < hi
-            and q.open > verb_pos
-            and not (subj_lo <= q.open < subj_hi)
-            and len(text[q.open + 1 : q.close].split()) >= 2
-        ]
+    lo = min(offset + t.idx for t in verb.subtree)
+    hi = max(offset + t.idx + len(t.text) for t in verb.subtree)
+    subj_lo, subj_hi = _extent(list(subject.subtree), offset, [])
+    partial = [  # partial quotations in the verb's complement ("called it a “facade”")
+        q
+        for q in quotes
+        if lo <= q.open
+        and q.close <= hi
+        and q.open > verb_pos
+        and not (subj_lo <= q.open < subj_hi)
+        and len(text[q.open + 1 : q.close].split()) >= 2
+    ]
+    if not contents:
         contents = _content_from_quotes(text, partial)
+    elif all(kind == "direct" for kind, *_ in contents) and any(
+        outer_start > verb_pos for *_, outer_start, _ in contents
+    ):  # "promised “invest[ment] in ...” that would help YouTube “protect ...”": every one
+        taken = {c[3] for c in contents}
+        contents += _content_from_quotes(text, [q for q in partial if q.open not in taken])
     return _Frame(speaker, sentence, frame_start, frame_end, contents, paragraph)
 
 
@@ -806,13 +811,31 @@ class _Resolver:
         return speaker
 
 
+def _rejoin_quote_fragments(
+    text: str, sentences: list[tuple[int, int]], quotes: Sequence[_Quote]
+) -> list[tuple[int, int]]:
+    """Join a sentence to the one before when the cut fell inside a quotation and the piece
+    after it does not start a sentence ("... songwriters… [from] trademark abuse”"): the parser
+    then sees the quotation whole, with its frame."""
+    out: list[tuple[int, int]] = []
+    for start, end in sentences:
+        if out:
+            first = text[start:end].lstrip("[(“\"'‘ ")[:1]
+            quote = _inside(quotes, start - 1) or _inside(quotes, start)
+            if quote is not None and quote.open < out[-1][1] and first and not first.isupper():
+                out[-1] = (out[-1][0], end)
+                continue
+        out.append((start, end))
+    return out
+
+
 def _analyse(text: str) -> _Analysis:
     from bot.text.nlp import parse
 
-    sentences = sentence_spans(text)
+    quotes = quotations(text)
+    sentences = _rejoin_quote_fragments(text, sentence_spans(text), quotes)
     if not sentences:
         return _Analysis((), ())
-    quotes = quotations(text)
     para_starts = _paragraph_starts(text)
     docs = parse([text[s:e] for s, e in sentences])
     frames: list[_Frame] = []
