@@ -40,7 +40,6 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from bot.text.speech import (
-    NEWS_AGENCIES,
     NON_SPEECH_PARTICLES,
     SPEAKER_NOUNS,
     SPEECH_LEMMAS,
@@ -209,10 +208,6 @@ class _Speaker:
     spokesman"). Only such a speaker is what "he"/"she" may refer to."""
 
 
-def _agency_name(name: str) -> str | None:
-    return agency_name(name)
-
-
 def _span_text(tokens: Sequence[Token]) -> str:
     if not tokens:
         return ""
@@ -324,7 +319,7 @@ def _speaker(head: Token) -> _Speaker | None:
     ents = [e for e in head.doc.ents if e.end > first and e.start <= last]
     people = [e for e in ents if e.label_ == "PERSON"]
     organisations = [e for e in ents if e.label_ in ("ORG", "GPE", "FAC")]
-    agency = _agency_name(phrase)
+    agency = agency_name(phrase)
     if head.pos_ == "PROPN" or (people and head.pos_ != "NOUN"):
         if people:
             name_span = next((e for e in people if e.start <= head.i < e.end), people[-1])
@@ -697,7 +692,7 @@ def _according_frame(
 def _reported_by_frame(
     text: str, token: Token, offset: int, sent: tuple[int, int], sentence: int, paragraph: int
 ) -> _Frame | None:
-    """", as reported by Yonhap" / "..., reported by The Verge": the agent reports the rest of
+    """ ", as reported by Yonhap" / "..., reported by The Verge": the agent reports the rest of
     the sentence (an agency among people in the sentence becomes their ``via``)."""
     if token.lemma_.lower() != "report" or token.tag_ != "VBN" or token.dep_ == "ROOT":
         return None
