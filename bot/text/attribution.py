@@ -310,7 +310,8 @@ def _speaker(head: Token) -> _Speaker | None:
         of = [p for c in head.children if c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
         if of and (inner := _speaker(of[0])) is not None:
             return inner
-    if head.lemma_.lower() in _DOCUMENT_NOUNS:  # "Google's documentation", "a report by X"
+    is_document = {head.lemma_.lower(), head.lower_} & _DOCUMENT_NOUNS  # lemma or form
+    if is_document:  # "Google’s documentation", "figures compiled by X": the author speaks
         author = _document_author(head)
         speaker = _speaker(author) if author is not None else None
         if speaker is None:

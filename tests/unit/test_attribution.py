@@ -277,6 +277,7 @@ def test_hyphenated_compound_speakers_stay_whole() -> None:
         ("Jane Doe said in a statement that the talks had failed.", "Jane Doe"),
         ("The talks had failed, according to a statement from the ministry.", "ministry"),
         ("For now, Jane Doe explained, the talks have failed.", "Jane Doe"),
+        ("Profits rose, according to figures compiled by analyst John McCown.", "John McCown"),
     ],
 )
 def test_reporting_frames(sentence: str, speaker: str) -> None:
