@@ -15,7 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.text.words import word_set
+from bot.text.words import with_capitals, word_set
 
 # ---- attribution ---------------------------------------------------------------------------
 
@@ -380,37 +380,6 @@ def entities(sentence: str) -> set[str]:
 
 
 # ---- who speaks in a quoted span -----------------------------------------------------------
-
-CAPITALS = {
-    "washington": "us",
-    "pyongyang": "nk",
-    "seoul": "sk",
-    "beijing": "china",
-    "moscow": "russia",
-    "kremlin": "russia",
-    "kyiv": "ukraine",
-    "kiev": "ukraine",
-    "tokyo": "japan",
-    "london": "uk",
-    "paris": "france",
-    "berlin": "germany",
-    "tehran": "iran",
-    "brussels": "eu",
-}
-"""Capitals that news writes for their governments ("Washington denied"), as the claim stem of
-the country (initials for two-word names: ``bot.text.words.claim_stems`` reads "North Korea" as
-``nk`` too). Read both ways: a source saying "the United States" supports "Washington"."""
-
-
-def with_capitals(stems: set[str]) -> set[str]:
-    """``stems`` plus the country of every capital in it and the capital of every country."""
-    out = set(stems)
-    for capital, country in CAPITALS.items():
-        if capital in stems:
-            out.add(country)
-        if country in stems:
-            out.add(capital)
-    return out
 
 
 def span_speakers(text: str, start: int, end: int) -> list[str]:

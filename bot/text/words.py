@@ -49,6 +49,7 @@ __all__ = [
     "PLACE_ALIASES",
     "name_runs",
     "place_key",
+    "with_capitals",
     "tokenize",
 ]
 
@@ -245,6 +246,24 @@ leader" is North Korea's). Keys are the country; aliases are lower-case word seq
 _PLACE_BY_STEMS = {
     tuple(claim_stem(w) for w in alias.split()): key for alias, key in PLACE_ALIASES.items()
 }
+
+
+_PLACE_WORDS: dict[str, frozenset[str]] = {}
+for _alias, _key in PLACE_ALIASES.items():
+    if " " not in _alias:
+        _PLACE_WORDS.setdefault(_key, frozenset({_key}))
+        _PLACE_WORDS[_key] = _PLACE_WORDS[_key] | {claim_stem(_alias)}
+
+
+def with_capitals(stems: set[str]) -> set[str]:
+    """``stems`` plus every one-word name of the same state (:data:`PLACE_ALIASES`): a text
+    saying "Washington" also names the United States (``us``, the stem ``claim_stems`` gives
+    "United States"), and the other way round."""
+    out = set(stems)
+    for words in _PLACE_WORDS.values():
+        if words & stems:
+            out |= words
+    return out
 
 
 def place_key(stems: Sequence[str]) -> str | None:
