@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 from bot.answer.evidence import Evidence
 from bot.answer.question import Question
 from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, make_citation, score_spans
-from bot.text.speech import with_capitals
-from bot.text.words import claim_stems, coverage
+from bot.text.words import claim_stems, coverage, with_capitals
 from bot.types import Citation
 from vectorstore.models import ScoredChunk
 

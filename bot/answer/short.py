@@ -49,11 +49,17 @@ from bot.text.speech import (
     entities,
     is_nationality,
     same_actor,
-    with_capitals,
 )
 from bot.text.speech import span_speakers as speakers_of
 from bot.text.untrusted import looks_like_instruction
-from bot.text.words import claim_stems, claim_terms, coverage, names_and_numbers, word_set
+from bot.text.words import (
+    claim_stems,
+    claim_terms,
+    coverage,
+    names_and_numbers,
+    with_capitals,
+    word_set,
+)
 from bot.types import Citation, SearchFilters
 from vectorstore.models import ScoredChunk
 from vectorstore.sentences import sentence_spans

@@ -1,7 +1,8 @@
 """How many independent sources back a development, and how confident the briefing may be.
 
 Corroboration: a development's sentence is checked by the claim checker (``bot.claims``)
-against the passages of every *other* independent source (``publishers.IndependentSources``:
+against the gathered articles (whole, not only their retrieved passages) of every *other*
+independent source (``publishers.IndependentSources``:
 syndicated copies and one publisher's articles count once). ``supported`` adds that source and
 its quote; ``contradicted`` marks the development as disputed.
 
@@ -14,11 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.briefing.candidates import CitationPool, Sentence
 from bot.briefing.evidence import Evidence
 from bot.briefing.media import match_outlet
 from bot.claims.checker import ClaimChecker, Verdict
+from bot.text.words import claim_stems, claim_terms
+from vectorstore.models import Chunk, ScoredChunk
 
 HIGH, MODERATE, LOW = "high", "moderate", "low"
 
@@ -94,6 +98,25 @@ def _state_source(evidence: Evidence, key: str) -> bool:
     return any(match_outlet(a.source, a.url) for a in evidence.sources.members(key))
 
 
+def _whole_articles(evidence: Evidence, key: str, sentence: str) -> list[ScoredChunk]:
+    """Source ``key``'s gathered articles, each whole as one passage, when it shares at least two
+    content stems with ``sentence``. Whole articles, not only the retrieved passages: the
+    development may come from a sentence retrieval did not reach in its own article, and the
+    other source may say it where no topic query looked."""
+    wanted = {t.stem for t in claim_terms(sentence)}
+    return [
+        ScoredChunk(Chunk(f"{a.id}:whole", a.id, -1, 0, len(a.text), a.text), 0.0, a)
+        for a in evidence.sources.members(key)
+        if len(wanted & _stems(a.text)) >= 2
+    ]
+
+
+@lru_cache(maxsize=64)
+def _stems(text: str) -> frozenset[str]:
+    """An article's stems, read once per briefing (every development asks again)."""
+    return frozenset(claim_stems(text))
+
+
 def corroborate(
     s: Sentence, evidence: Evidence, checker: ClaimChecker, pool: CitationPool
 ) -> Corroboration:
@@ -105,7 +128,7 @@ def corroborate(
     for other in evidence.sources.source_keys():
         if other == own:
             continue
-        passages = evidence.passages_near(other, s.text)
+        passages = _whole_articles(evidence, other, s.text)
         if not passages:
             continue
         result = checker.check(s.text, passages)

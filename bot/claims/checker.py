@@ -12,8 +12,13 @@ How one claim meets one candidate quote (1–2 sentences of a passage, ranked by
 - **content**: the weighted share of the claim's terms (``bot.text.words.claim_terms``) the
   quote holds must reach :attr:`ClaimSettings.min_coverage`, or :attr:`ClaimSettings.min_paraphrase`
   when the two are similar by meaning (MiniLM cosine ≥ :attr:`ClaimSettings.min_similarity`);
-- **names**: every proper name of the claim is in the quote, the publisher, or the resolved
-  speaker of the quote (capitals stand for their countries, ``speech.with_capitals``);
+- **names**: every proper name of the claim (a run of capitalised words, ``words.name_runs``;
+  titles such as "President" or "Mr" are not names) is in the quote, the publisher, or the
+  resolved speaker of the quote: word for word, as the same country (capital, country, short
+  form or government, ``words.PLACE_ALIASES``: "Washington" = "the United States"), or by a
+  short form the quote uses for it (a name of the quote that begins or ends the claim's:
+  "Biden" for "Joe Biden", "Kim" for "Kim Jong Un"; never for places) when the article writes
+  the full name too (title or text: the source itself ties the two);
 - **numbers**: every figure of the claim (``figures.figure_contexts``) is in the quote; a quote
   figure counting the same thing with another value is a contradiction;
 - **dates**: every date of the claim (``dates.find_dates``) agrees with a date of the quote,
@@ -48,15 +53,16 @@ from bot.settings import ClaimSettings
 from bot.text.dates import DateMention, find_dates, parse_article_date
 from bot.text.figures import figure_contexts
 from bot.text.similarity import cosine
-from bot.text.speech import claimed_speaker, same_actor, span_speakers, with_capitals
+from bot.text.speech import claimed_speaker, same_actor, span_speakers
 from bot.text.words import (
     Term,
     claim_stems,
     claim_terms,
     coverage,
-    names_and_numbers,
+    name_runs,
     negations,
     opposite_stems,
+    place_key,
 )
 from bot.types import Citation, SearchFilters
 from vectorstore.models import Article, ScoredChunk
@@ -124,7 +130,8 @@ class _Claim:
     terms: list[Term]
     core: list[Term]
     """The terms outside figures and dates: what a conflicting quote must share."""
-    names: list[Term]
+    names: list[tuple[str, ...]]
+    """Its proper names as runs of stems (``words.name_runs``), the speaker's too."""
     figures: list[tuple[str, str, set[str]]]
     dates: list[DateMention]
     speaker: str | None
@@ -143,15 +150,17 @@ class _Claim:
         terms = claim_terms(text)
         figures = figure_contexts(text, skip=spans)
         core = [t for t in claim_terms(undated) if t.weight < 2.0]
-        speaker = claimed_speaker(text)
-        names = [t for t in names_and_numbers(claim_terms(undated)) if t.weight < 2.0]
-        if speaker:
-            names += names_and_numbers(speaker) or claim_terms(speaker)
+        speaker = _whole_name_speaker(text, claimed_speaker(text))
+        names = name_runs(undated)
+        if speaker:  # the speaker's names, unless the sentence already names them
+            for run in name_runs(speaker) or [tuple(t.stem for t in claim_terms(speaker))]:
+                if not any(_within(run, other) for other in names):
+                    names.append(run)
         return cls(
             text=text,
             terms=terms,
             core=core,
-            names=list({t.stem: t for t in names}.values()),
+            names=list(dict.fromkeys(n for n in names if n)),
             figures=figures,
             dates=dates,
             speaker=speaker,
@@ -173,6 +182,47 @@ def _turned_around(quote: str, terms: list[Term], negation_count: int) -> bool:
         return True
     stems = claim_stems(clause)
     return any(stems & opposite_stems(term.stem) for term in terms if term.stem not in stems)
+
+
+def _within(short: tuple[str, ...], run: tuple[str, ...]) -> bool:
+    """Does ``short`` begin or end ``run`` (or equal it)?"""
+    return len(short) <= len(run) and (run[: len(short)] == short or run[-len(short) :] == short)
+
+
+def _whole_name_speaker(text: str, speaker: str | None) -> str | None:
+    """The claimed speaker, unless it stops inside a name: "the United" of "the United States
+    has offered" is not someone who "states" (a reporting verb is not capitalised)."""
+    if not speaker:
+        return None
+    at = text.find(speaker)
+    rest = text[at + len(speaker) :].lstrip() if at >= 0 else ""
+    return None if rest[:1].isupper() else speaker
+
+
+def _named(
+    run: tuple[str, ...],
+    stems: set[str],
+    runs: list[tuple[str, ...]],
+    article_runs: frozenset[tuple[str, ...]] = frozenset(),
+) -> bool:
+    """Is the claim's name ``run`` among the quote's ``stems`` and name ``runs``: word for word,
+    as the same country, or by a shorter name of the quote that begins or ends it ("Biden",
+    "Kim") where the article (``article_runs``: its title's and text's names) writes the full
+    name too — the source itself ties the short form to that name."""
+    if all(stem in stems for stem in run):
+        return True
+    place = place_key(run)
+    if place is not None:  # capitalised names only: the pronoun "us" is not the US
+        return any(place_key(r[:n]) == place for r in runs for n in range(1, len(r) + 1))
+    if not any(_inside(run, r) for r in article_runs):
+        return False
+    return any(len(r) < len(run) and place_key(r) is None and _within(r, run) for r in runs)
+
+
+def _inside(run: tuple[str, ...], longer: tuple[str, ...]) -> bool:
+    """Is ``run`` a contiguous part of ``longer`` (or equal to it)?"""
+    n = len(run)
+    return any(longer[i : i + n] == run for i in range(len(longer) - n + 1))
 
 
 def _date_agrees(claim: DateMention, other: DateMention) -> bool | None:
@@ -200,8 +250,19 @@ class ClaimChecker:
     ) -> None:
         self.embeddings = embeddings
         self.thresholds = thresholds or ClaimSettings()
+        self._names: dict[tuple[str, int], frozenset[tuple[str, ...]]] = {}
 
     # -- one claim against one quote --
+
+    def _article_names(self, article: Article) -> frozenset[tuple[str, ...]]:
+        """The names an article writes in full (title and text), read once per article."""
+        key = (article.id, len(article.text))
+        if key not in self._names:
+            if len(self._names) > 256:
+                self._names.clear()
+            title = f"{article.title}." if article.title else ""
+            self._names[key] = frozenset(name_runs(f"{title}\n{article.text}"))
+        return self._names[key]
 
     def _judge(
         self, claim: _Claim, passage: int, article: Article, start: int, end: int
@@ -212,13 +273,19 @@ class ClaimChecker:
         quote = article.text[start:end]
         speakers = span_speakers(article.text, start, end)
         stems = claim_stems(quote)
-        around = with_capitals(
-            stems | claim_stems(" ".join(speakers)) | claim_stems(article.source or "")
-        )
-        cover = coverage(claim.terms, with_capitals(stems))
-        missing_names = [t.stem for t in claim.names if t.stem not in around]
+        context = " ".join([*speakers, article.source or ""])
+        around = stems | claim_stems(context)
+        runs = name_runs(quote) + name_runs(context)
+        named = self._article_names(article)
+        found = [n for n in claim.names if _named(n, around, runs, named)]
+        missing_names = [n for n in claim.names if n not in found]
+        around |= {stem for n in found for stem in n}  # said in other words counts as said
+        quote_runs = name_runs(quote)
+        stems |= {stem for n in found if _named(n, stems, quote_runs, named) for stem in n}
+        cover = coverage(claim.terms, stems)
         if missing_names:
-            return verdict(Verdict.UNSUPPORTED, cover, f"name not in quote: {missing_names[0]}")
+            missing = " ".join(missing_names[0])
+            return verdict(Verdict.UNSUPPORTED, cover, f"name not in quote: {missing}")
         if claim.speaker and speakers and not any(same_actor(claim.speaker, s) for s in speakers):
             return verdict(Verdict.UNSUPPORTED, cover, f"quote is not {claim.speaker}'s")
         if claim.quoted and find_unsupported_quotations(claim.text, [quote]):

@@ -8,24 +8,31 @@ with character offsets, so callers quote ``text[start:end]`` verbatim.
   several sentences, be split by "he said", or stay open to the end of its paragraph) next to a
   speech frame ("...,” he added", "X said: “...”") or inside the complement of a speech verb
   ("Kim called the offer a “facade”"). The words are what the marks enclose.
-- **Reported speech**: a speech verb (``speech.SPEECH_VERBS``, by lemma) whose subject is a
-  speaker and that takes a clause ("X said (that) ...", "X warned that ...", "..., said X"), or
-  "according to X, ...". The words are the reported clause.
+- **Reported speech**: a reporting verb (``speech.SPEECH_LEMMAS``, by lemma; not its phrasal
+  non-speech uses, ``speech.NON_SPEECH_PARTICLES``) whose subject is a speaker and that takes a
+  clause ("X said (that) ...", "X warned that ...", "..., said X", "For now, X explained, ...",
+  "X was quoted as saying ..."), or "according to X, ...". A question ("asked if ...") is not a
+  statement. The words are the reported clause.
 - **Speaker**: as the text names it — a name ("President Joe Biden" → "Joe Biden", role
   "President"; appositions give the role), an organisation inside a role ("a US State Department
   spokesman" → "US State Department", role "spokesman"), or a description ("diplomatic
-  sources"). "he"/"she"/"they" and definite roles ("the official", "the North Korean leader")
+  sources"). "he"/"she" (only to a speaker shown as a person, never an organisation or outlet),
+  "it"/"they" and definite roles ("the official", "the North Korean leader")
   resolve to the last fitting speaker of the three paragraphs before (or, for a role, to the
   name the article gives it); unresolved, the statement is dropped.
-- **Agencies** (``speech.NEWS_AGENCIES``, or an agency/newspaper noun) that report someone else's
-  words in the same sentence ("..., KCNA reported", "according to KCNA") become ``via``; the
-  speaker stays the person. An agency reporting on its own is the speaker.
+- **Agencies** (``speech.agency_name``: ``speech.NEWS_AGENCIES`` and outlets, names ending in
+  "News Agency"/"Press", or an agency/newspaper noun) that report someone else's words in the
+  same sentence ("..., KCNA reported", ", as reported by Yonhap", "according to KCNA") become
+  ``via``; the speaker stays the person. An agency reporting on its own is the speaker.
+- A quotation the sentencizer cut in two (the piece after the cut does not start a sentence) is
+  parsed as one sentence again.
 - A paragraph that is one quotation with no frame continues the previous paragraph's speaker.
 - A sentence without a speech frame (narrative, headlines, scare quotes) yields nothing.
 
 Results are cached per text (a small LRU keyed by a hash of the text): the claim checker and the
 briefing ask about the same articles many times. Parsing costs some 70-390 ms per 1,000
-characters on a busy 2-core machine (docs/benchmarks.md, "Attribution").
+characters on a busy 2-core machine (docs/benchmarks.md, "Attribution"; about 110-120 at load
+5-8).
 """
 
 from __future__ import annotations
@@ -40,10 +47,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from bot.text.speech import (
-    NEWS_AGENCIES,
+    NON_SPEECH_PARTICLES,
     SPEAKER_NOUNS,
+    SPEECH_LEMMAS,
     SPEECH_VERBS,
     actor_key,
+    agency_name,
     is_nationality,
     resolve_role,
 )
@@ -201,15 +210,9 @@ class _Speaker:
     person: bool
     agency: bool
     plural: bool = False
-
-
-def _agency_name(name: str) -> str | None:
-    """The agency a name is or contains ("the official KCNA news agency" → "KCNA")."""
-    folded = f" {name.casefold()} "
-    for agency in NEWS_AGENCIES:
-        if f" {agency.casefold()} " in folded:
-            return agency
-    return None
+    certain_person: bool = False
+    """The text shows a person: a PERSON entity, a personal title or role ("Judge", "the
+    spokesman"). Only such a speaker is what "he"/"she" may refer to."""
 
 
 def _span_text(tokens: Sequence[Token]) -> str:
@@ -239,6 +242,18 @@ def _phrase(head: Token) -> list[Token]:
         tokens = tokens[1:]
     while tokens and tokens[-1].dep_ in ("case", "punct") and tokens[-1] != head:
         tokens = tokens[:-1]
+    return tokens
+
+
+def _hyphen_compound(head: Token, tokens: list[Token]) -> list[Token]:
+    """Join a hyphenated prefix the tokenizer split off the head ("co - authors" →
+    "co-authors"): the parser may hang the pieces as siblings, not inside the phrase."""
+    doc = head.doc
+    if not tokens or tokens[0].i != head.i or head.i < 2:
+        return tokens
+    hyphen, prefix = doc[head.i - 1], doc[head.i - 2]
+    if hyphen.text in "-–" and not hyphen.whitespace_ and not prefix.whitespace_:
+        return [prefix, hyphen, *tokens]
     return tokens
 
 
@@ -295,14 +310,15 @@ def _speaker(head: Token) -> _Speaker | None:
         of = [p for c in head.children if c.lower_ == "of" for p in c.children if p.dep_ == "pobj"]
         if of and (inner := _speaker(of[0])) is not None:
             return inner
-    if head.lemma_.lower() in _DOCUMENT_NOUNS:  # "Google's documentation", "a report by X"
+    is_document = {head.lemma_.lower(), head.lower_} & _DOCUMENT_NOUNS  # lemma or form
+    if is_document:  # "Google’s documentation", "figures compiled by X": the author speaks
         author = _document_author(head)
         speaker = _speaker(author) if author is not None else None
         if speaker is None:
             return None
         document = _span_text(sorted(head.subtree, key=lambda t: t.i)[:12])
         return replace(speaker, mention=document if author in head.subtree else speaker.mention)
-    tokens = _phrase(head)
+    tokens = _hyphen_compound(head, _phrase(head))
     if not tokens:
         return None
     phrase = _span_text(tokens)
@@ -311,7 +327,7 @@ def _speaker(head: Token) -> _Speaker | None:
     ents = [e for e in head.doc.ents if e.end > first and e.start <= last]
     people = [e for e in ents if e.label_ == "PERSON"]
     organisations = [e for e in ents if e.label_ in ("ORG", "GPE", "FAC")]
-    agency = _agency_name(phrase)
+    agency = agency_name(phrase)
     if head.pos_ == "PROPN" or (people and head.pos_ != "NOUN"):
         if people:
             name_span = next((e for e in people if e.start <= head.i < e.end), people[-1])
@@ -331,7 +347,17 @@ def _speaker(head: Token) -> _Speaker | None:
         person = bool(people) or not any(e.label_ in ("ORG", "GPE", "NORP", "FAC") for e in ents)
         if agency is not None or (head.lower_ in _AGENCY_NOUNS):
             return _Speaker(agency or name, role, phrase, "name", False, True)
-        return _Speaker(name, role, phrase, "name", person and not organisations, False)
+        titled = role is not None and bool(word_set(role) & _PERSON_ROLES)
+        is_person = person and not organisations
+        return _Speaker(
+            name,
+            role,
+            phrase,
+            "name",
+            is_person,
+            False,
+            certain_person=is_person and (bool(people) or titled),
+        )
     if head.pos_ != "NOUN":
         return None
     lemma = head.lemma_.lower()
@@ -347,16 +373,17 @@ def _speaker(head: Token) -> _Speaker | None:
     if apposition is not None and apposition.pos_ == "PROPN":  # "the leader, Kim Jong Un"
         name = _speaker(apposition)
         if name is not None and name.kind == "name":
-            return replace(name, role=phrase, mention=phrase, person=True)
+            return replace(name, role=phrase, mention=phrase, person=True, certain_person=True)
     named_org = [e for e in organisations if e.label_ == "ORG" and not is_nationality(e.text)]
     if named_org:  # "a US State Department spokesman": the organisation speaks
         org = named_org[-1]
         rest = [t for t in tokens if not (org.start <= t.i < org.end) and t.dep_ != "det"]
         role = _span_text(rest) or None
-        return _Speaker(org.text.removeprefix("the "), role, phrase, "name", person, False, plural)
+        name = org.text.removeprefix("the ")
+        return _Speaker(name, role, phrase, "name", person, False, plural, person)
     previous = head.doc[tokens[0].i - 1].lower_ if tokens[0].i > 0 else ""
     mention = f"{previous} {phrase}" if previous in _ARTICLES | _DEFINITE else phrase
-    return _Speaker(phrase, appositive, mention, "role", person, False, plural)
+    return _Speaker(phrase, appositive, mention, "role", person, False, plural, person)
 
 
 # ---- frames: who speaks where ---------------------------------------------------------------
@@ -386,6 +413,9 @@ def _subject(verb: Token, inverted: bool) -> Token | None:
     ]
     if inverted and after and after[0].i - verb.i <= 5:
         return after[0]
+    quoted = _quoted_as_saying(verb)
+    if quoted is not None:
+        return quoted
     node = verb
     for _ in range(3):
         subjects = [c for c in node.children if c.dep_ == "nsubj"]
@@ -402,10 +432,50 @@ def _subject(verb: Token, inverted: bool) -> Token | None:
     return None
 
 
+def _quoted_as_saying(verb: Token) -> Token | None:
+    """The subject of "X was quoted as saying ...": X said it, though "quoted" is passive."""
+    if verb.lower_ != "saying" or verb.head.lower_ != "as":
+        return None
+    quoted = verb.head.head
+    if quoted.lemma_.lower() not in ("quote", "cite"):
+        return None
+    subjects = [c for c in quoted.children if c.dep_ in ("nsubjpass", "nsubj")]
+    return subjects[0] if subjects else None
+
+
 def _is_speech_verb(token: Token) -> bool:
+    """A reporting verb in a speech sense: by lemma (``speech.SPEECH_LEMMAS``), not a phrasal
+    non-speech use ("called off", "ruled out"); "point" only as "point out"."""
     if token.pos_ not in ("VERB", "AUX") or token.dep_ in ("amod", "compound", "acomp"):
         return False
-    return token.lemma_.lower() in _SPEECH or token.lower_ in _SPEECH
+    lemma = token.lemma_.lower()
+    if lemma not in SPEECH_LEMMAS:
+        if token.lower_ not in _SPEECH:
+            return False
+        lemma = token.lower_
+    particles = {c.lower_ for c in token.children if c.dep_ == "prt"}
+    preps = [c.lower_ for c in token.children if c.dep_ == "prep" and c.i == token.i + 1]
+    if lemma == "point":
+        return "out" in particles
+    return not (particles | set(preps)) & NON_SPEECH_PARTICLES.get(lemma, frozenset())
+
+
+_QUESTION_WORDS = word_set("when why how what who where which")
+_ASKING = word_set("ask wonder question")
+
+
+def _is_question(verb: Token, clause: Token) -> bool:
+    """A complement that asks rather than states ("asked if ...", "wondered whether ...",
+    "asked when ...")."""
+    marks = {c.lower_ for c in clause.children if c.dep_ == "mark"}
+    if marks & {"if", "whether"}:
+        return True
+    first = min(clause.subtree, key=lambda t: t.i)
+    return (
+        verb.lemma_.lower() in _ASKING
+        and first.lower_ in _QUESTION_WORDS
+        and (first.head == clause or first.head.head == clause)
+    )
 
 
 def _extent(tokens: Sequence[Token], offset: int, quotes: Sequence[_Quote]) -> tuple[int, int]:
@@ -464,6 +534,10 @@ def _clause_tokens(clause: Token) -> list[Token]:
         clause = inner[0]  # "said [the test was a success], KCNA reported"
     tokens = sorted(clause.subtree, key=lambda t: t.i)
     for t in tokens:
+        if t is not clause and t.i > 1 and t.lemma_.lower() == "report" and t.tag_ == "VBN":
+            lead_in = t.doc[t.i - 1]  # "..., as reported by Yonhap"
+            if lead_in.lower_ == "as" and t.doc[t.i - 2].text == ",":
+                return [x for x in tokens if x.i < t.i - 2]
         if t is clause or not _is_speech_verb(t) or t.i == 0:
             continue
         has_subject = any(c.dep_ == "nsubj" for c in t.children)
@@ -472,6 +546,26 @@ def _clause_tokens(clause: Token) -> list[Token]:
             cut = min(c.i for c in t.subtree)
             return [x for x in tokens if x.i < cut]
     return tokens
+
+
+def _parenthetical_content(
+    text: str, verb: Token, offset: int, frame_start: int, frame_end: int
+) -> list[tuple[Kind, int, int, int, int]]:
+    """The words around a frame set off by commas inside its sentence ("For now, Griffais
+    explained, it's important ..."): what follows the frame, else what precedes it."""
+    sent_start = offset
+    sent_end = offset + len(verb.doc.text)
+    before = text[sent_start:frame_start].rstrip()
+    after = text[frame_end:sent_end].lstrip()
+    if not before.endswith(",") or not after.startswith(","):
+        return []
+    for start, end in ((frame_end, sent_end), (sent_start, frame_start)):
+        start, end = _trimmed(text, start, end)
+        while end > start and text[end - 1] in ".!?":
+            end -= 1
+        if len(text[start:end].split()) >= 3:
+            return [("reported", start, end, start, end)]
+    return []
 
 
 def _verb_frame(
@@ -506,6 +600,8 @@ def _verb_frame(
         )
     if not contents:
         clause = next((c for c in verb.children if c.dep_ in ("ccomp", "parataxis")), None)
+        if clause is not None and _is_question(verb, clause):
+            return None  # "asked if X had been told": a question, not a statement
         if clause is not None:
             tokens = _clause_tokens(clause)
             while tokens and (tokens[0].dep_ in ("mark", "punct") or tokens[0].lower_ == "that"):
@@ -533,6 +629,8 @@ def _verb_frame(
             start, end = _trimmed(text, start, offset + last.idx + len(last.text))
             if end > start:
                 contents = [("reported", start, end, start, end)]
+    if not contents and verb.dep_ == "parataxis" and not quote_of_verb:
+        contents = _parenthetical_content(text, verb, offset, frame_start, frame_end)
     plain = verb.dep_ != "relcl" and not any(c.dep_ == "dobj" for c in verb.children)
     if not contents and plain and frame_end >= offset + len(verb.doc.text.rstrip(" .!?")) - 1:
         comma = text.rfind(",", offset, frame_start)  # "Is laying off staff, CEO X announced."
@@ -540,20 +638,25 @@ def _verb_frame(
             start, end = _trimmed(text, offset, comma)
             if len(text[start:end].split()) >= 3:
                 contents = [("reported", start, end, start, end)]
-    if not contents:  # partial quotations in the verb's complement ("called it a “facade”")
-        lo = min(offset + t.idx for t in verb.subtree)
-        hi = max(offset + t.idx + len(t.text) for t in verb.subtree)
-        subj_lo, subj_hi = _extent(list(subject.subtree), offset, [])
-        partial = [
-            q
-            for q in quotes
-            if lo <= q.open
-            and q.close < hi
-            and q.open > verb_pos
-            and not (subj_lo <= q.open < subj_hi)
-            and len(text[q.open + 1 : q.close].split()) >= 2
-        ]
+    lo = min(offset + t.idx for t in verb.subtree)
+    hi = max(offset + t.idx + len(t.text) for t in verb.subtree)
+    subj_lo, subj_hi = _extent(list(subject.subtree), offset, [])
+    partial = [  # partial quotations in the verb's complement ("called it a “facade”")
+        q
+        for q in quotes
+        if lo <= q.open
+        and q.close <= hi
+        and q.open > verb_pos
+        and not (subj_lo <= q.open < subj_hi)
+        and len(text[q.open + 1 : q.close].split()) >= 2
+    ]
+    if not contents:
         contents = _content_from_quotes(text, partial)
+    elif all(kind == "direct" for kind, *_ in contents) and any(
+        outer_start > verb_pos for *_, outer_start, _ in contents
+    ):  # "promised “invest[ment] in ...” that would help YouTube “protect ...”": every one
+        taken = {c[3] for c in contents}
+        contents += _content_from_quotes(text, [q for q in partial if q.open not in taken])
     return _Frame(speaker, sentence, frame_start, frame_end, contents, paragraph)
 
 
@@ -592,6 +695,40 @@ def _according_frame(
         [("reported", start, end, start, end)],
         paragraph,
     )
+
+
+def _reported_by_frame(
+    text: str, token: Token, offset: int, sent: tuple[int, int], sentence: int, paragraph: int
+) -> _Frame | None:
+    """ ", as reported by Yonhap" / "..., reported by The Verge": the agent reports the rest of
+    the sentence (an agency among people in the sentence becomes their ``via``)."""
+    if token.lemma_.lower() != "report" or token.tag_ != "VBN" or token.dep_ == "ROOT":
+        return None
+    agents = [c for c in token.children if c.dep_ == "agent"]
+    objects = [c for a in agents for c in a.children if c.dep_ == "pobj"]
+    if not objects:
+        return None
+    speaker = _speaker(objects[0])
+    if speaker is None:
+        return None
+    subtree = sorted(token.subtree, key=lambda t: t.i)
+    phrase_start = offset + subtree[0].idx
+    if subtree[0].i > 0 and token.doc[subtree[0].i - 1].lower_ == "as":
+        phrase_start = offset + token.doc[subtree[0].i - 1].idx
+    phrase_end = offset + subtree[-1].idx + len(subtree[-1].text)
+    if text[sent[0] : phrase_start].strip(" ,;:—–-"):
+        start, end = sent[0], phrase_start
+    else:
+        start, end = phrase_end, sent[1]
+    if not text[sent[0] : phrase_start].rstrip().endswith(",") and start == sent[0]:
+        return None  # "the figures reported by X": a noun's modifier, not an attribution
+    start, end = _trimmed(text, start, end)
+    while end > start and text[end - 1] in ".!?":
+        end -= 1
+    if len(text[start:end].split()) < 3:
+        return None
+    content: list[tuple[Kind, int, int, int, int]] = [("reported", start, end, start, end)]
+    return _Frame(speaker, sentence, phrase_start, phrase_end, content, paragraph)
 
 
 # ---- the article --------------------------------------------------------------------------
@@ -648,8 +785,10 @@ class _Resolver:
             for s in recent:
                 if s.agency:
                     continue
-                if speaker.person and s.person:
-                    return replace(s, mention=speaker.mention)
+                if speaker.person:  # "he"/"she": a person the text shows, never an organisation
+                    if s.person and s.certain_person and not s.plural:
+                        return replace(s, mention=speaker.mention)
+                    continue
                 if not speaker.person and (s.plural or not s.person):
                     return replace(s, mention=speaker.mention)
             return None
@@ -675,13 +814,31 @@ class _Resolver:
         return speaker
 
 
+def _rejoin_quote_fragments(
+    text: str, sentences: list[tuple[int, int]], quotes: Sequence[_Quote]
+) -> list[tuple[int, int]]:
+    """Join a sentence to the one before when the cut fell inside a quotation and the piece
+    after it does not start a sentence ("... songwriters… [from] trademark abuse”"): the parser
+    then sees the quotation whole, with its frame."""
+    out: list[tuple[int, int]] = []
+    for start, end in sentences:
+        if out:
+            first = text[start:end].lstrip("[(“\"'‘ ")[:1]
+            quote = _inside(quotes, start - 1) or _inside(quotes, start)
+            if quote is not None and quote.open < out[-1][1] and first and not first.isupper():
+                out[-1] = (out[-1][0], end)
+                continue
+        out.append((start, end))
+    return out
+
+
 def _analyse(text: str) -> _Analysis:
     from bot.text.nlp import parse
 
-    sentences = sentence_spans(text)
+    quotes = quotations(text)
+    sentences = _rejoin_quote_fragments(text, sentence_spans(text), quotes)
     if not sentences:
         return _Analysis((), ())
-    quotes = quotations(text)
     para_starts = _paragraph_starts(text)
     docs = parse([text[s:e] for s, e in sentences])
     frames: list[_Frame] = []
@@ -699,8 +856,10 @@ def _analyse(text: str) -> _Analysis:
                 quotes, s + token.idx
             ):
                 framed.add(paragraph)
-            frame = _according_frame(text, token, s, (s, e), index, paragraph) or _verb_frame(
-                text, token, s, quotes, index, paragraph
+            frame = (
+                _according_frame(text, token, s, (s, e), index, paragraph)
+                or _reported_by_frame(text, token, s, (s, e), index, paragraph)
+                or _verb_frame(text, token, s, quotes, index, paragraph)
             )
             if frame is not None:
                 frames.append(frame)

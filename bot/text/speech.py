@@ -15,34 +15,74 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot.text.words import word_set
+from bot.text.words import with_capitals, word_set
 
 # ---- attribution ---------------------------------------------------------------------------
 
-SPEECH_VERBS = (
-    "say|said|says|tell|told|tells|add|added|adds|warn|warned|warns|stress|stressed|stresses|"
-    "insist|insisted|insists|call|called|calls|deny|denied|denies|accuse|accused|accuses|assure|"
-    "assured|assures|argue|argued|argues|claim|claimed|claims|note|noted|notes|state|stated|"
-    "states|announce|announced|announces|declare|declared|declares|urge|urged|urges|estimate|"
-    "estimated|estimates|consider|considered|considers|criticize|criticise|criticized|criticised|"
-    "criticizes|criticises|continue|continued|report|reported|reports|explain|explained|explains|"
-    "write|wrote|writes|maintain|maintained|maintains|admit|admitted|admits|acknowledge|"
-    "acknowledged|acknowledges|testify|testified|testifies|confirm|confirmed|confirms|reject|"
-    "rejected|rejects|denounce|denounced|denounces|emphasize|emphasise|emphasized|emphasised|"
-    "emphasizes|pledge|pledged|pledges|vow|vowed|vows|promise|promised|promises|threaten|"
-    "threatened|threatens|predict|predicted|predicts|believe|believes|believed|suggest|suggested|"
-    "suggests|assert|asserted|asserts|counter|countered|reply|replied|replies|respond|responded|"
-    "responds|allege|alleged|alleges|contend|contended|contends|reiterate|reiterated|reiterates|"
-    "recall|recalled|recalls|complain|complained|complains|demand|demanded|demands|welcome|"
-    "welcomed|welcomes|condemn|condemned|condemns|defend|defended|defends|conclude|concluded|"
-    "concludes|observe|observed|observes|rule|ruled|rules|dispute|disputed|disputes|question|"
-    "questioned|questions|describe|described|describes|agree|agreed|agrees|object|objected|"
-    "objects|hail|hailed|hails|ask|asked|asks|tweet|tweeted|tweets|concede|conceded|concedes|"
-    "caution|cautioned|cautions|remark|remarked|remarks|comment|commented|comments|mention|"
-    "mentioned|mentions|written"
+SPEECH_LEMMAS = word_set(
+    """
+    say tell add warn stress insist call deny accuse assure argue claim note state announce
+    declare urge estimate consider criticize criticise continue report explain write maintain
+    admit acknowledge testify confirm reject denounce emphasize emphasise pledge vow promise
+    threaten predict believe suggest assert counter reply respond allege contend reiterate recall
+    complain demand welcome condemn defend conclude observe rule dispute question describe agree
+    object hail ask tweet concede caution remark comment mention reveal disclose recount reflect
+    quip joke boast brag lament exclaim muse wonder speculate elaborate clarify affirm retort
+    reason propose advise inform reckon posit underline underscore shout whisper mutter chuckle
+    confide concur opine theorize theorise surmise insinuate stipulate proclaim recommend
+    point
+    """
 )
-"""The one list of speech verbs, every form written out (base form first): attribution matches
-a verb by its lemma or its form, the answer check's :data:`CLAIM_SPEECH_VERBS` is a subset."""
+"""The reporting verbs, by lemma: attribution matches a verb by its lemma (spaCy's, or the form's
+own spelling when the lemmatizer leaves it). A lemma alone is not a statement: the frame also
+needs a speaker subject and words (a clause, a quotation, or "to ..." after an object), and
+``bot.text.attribution`` drops the non-speech senses (``NON_SPEECH_PARTICLES``; a question
+after "ask if"; "point" only with "out")."""
+
+_IRREGULAR = {
+    "say": ("said",),
+    "tell": ("told",),
+    "write": ("wrote", "written"),
+}
+
+
+def _forms(lemma: str) -> tuple[str, ...]:
+    """The lemma's regular written forms plus its irregular past ("said", "told", "wrote")."""
+    if lemma in _IRREGULAR:
+        return (lemma, lemma + "s", *_IRREGULAR[lemma])
+    if lemma.endswith("e"):
+        past = lemma + "d"
+    elif lemma.endswith("y") and lemma[-2] not in "aeiou":
+        past = lemma[:-1] + "ied"
+    elif lemma in (
+        "admit",
+        "quip",
+        "brag",
+        "concur",
+    ):  # stress on the last syllable doubles its consonant
+        past = lemma + lemma[-1] + "ed"
+    else:
+        past = lemma + "ed"
+    if lemma.endswith(("s", "sh", "ch", "x", "z")):
+        third = lemma + "es"
+    elif lemma.endswith("y") and lemma[-2] not in "aeiou":
+        third = lemma[:-1] + "ies"
+    else:
+        third = lemma + "s"
+    return lemma, third, past
+
+
+SPEECH_VERBS = "|".join(dict.fromkeys(f for lemma in sorted(SPEECH_LEMMAS) for f in _forms(lemma)))
+"""Every written form of :data:`SPEECH_LEMMAS` ("said|says|..."), for regular expressions; the
+answer check's :data:`CLAIM_SPEECH_VERBS` is a subset."""
+
+NON_SPEECH_PARTICLES = {
+    "call": word_set("off up in out back on"),
+    "point": word_set("to at"),
+    "rule": word_set("out"),
+}
+"""Phrasal uses that are not speech ("called off the game", "ruled out a run"): the verb's
+particle (``prt``) or first preposition is in the set."""
 
 CLAIM_SPEECH_VERBS = (
     "said|says|say|stated|states|told|tells|announced|announces|added|adds|reiterated|warned|"
@@ -111,9 +151,86 @@ NEWS_AGENCIES = (
     "WAFA",
     "SANA",
     "Ukrinform",
+    "NHK",
+    "Nikkei",
+    "Arirang",
+    "Sputnik",
+    "Al Jazeera",
+    "BBC",
+    "CNN",
+    "CNBC",
+    "NPR",
+    "PBS",
+    "NBC",
+    "NBC News",
+    "CBS",
+    "CBS News",
+    "ABC News",
+    "Fox News",
+    "Sky News",
+    "The New York Times",
+    "New York Times",
+    "The Washington Post",
+    "Washington Post",
+    "The Wall Street Journal",
+    "Wall Street Journal",
+    "Financial Times",
+    "The Guardian",
+    "The Times",
+    "The Telegraph",
+    "The Independent",
+    "Daily Mail",
+    "Politico",
+    "Axios",
+    "Semafor",
+    "The Information",
+    "Business Insider",
+    "The Verge",
+    "TechCrunch",
+    "Engadget",
+    "Wired",
+    "Ars Technica",
+    "Variety",
+    "Billboard",
+    "Vulture",
+    "Deadline",
+    "The Hollywood Reporter",
+    "Entertainment Tonight",
+    "TMZ",
+    "ESPN",
+    "The Athletic",
 )
-"""Wire services and official news agencies: when one reports someone's words it is the ``via``
-of the statement, not its speaker (``bot.text.attribution``)."""
+"""Wire services, official news agencies and news outlets: when one reports someone's words it
+is the ``via`` of the statement, not its speaker (``bot.text.attribution``); reporting on its
+own ("..., according to Vulture") it is the speaker. Ambiguous common words ("People",
+"Insider", "Time") are left out; an organisation whose name ends in "News Agency", "Press",
+"News Service" or "Telegraph Agency" is an agency too (:func:`agency_name`)."""
+
+_AGENCY_SUFFIX = re.compile(
+    r"^[A-Z]\S*(?:\s+\S+)*\s+(?:News\s+Agency|Press(?:\s+Agency)?|News\s+Service|"
+    r"Telegraph\s+Agency)$"
+)
+_AGENCY_NAMES = [
+    (
+        agency,
+        re.compile(rf"(?<![\w-])(?:[Tt]he\s+)?{re.escape(agency.removeprefix('The '))}(?![\w-])"),
+    )
+    for agency in sorted(NEWS_AGENCIES, key=len, reverse=True)
+]
+
+
+def agency_name(name: str) -> str | None:
+    """The news agency or outlet a name is or contains ("the official KCNA news agency" →
+    "KCNA", "The Verge" → "The Verge", "Yonhap News Agency" → "Yonhap"), else None. Matched
+    with its capitals: "the independent auditor" names no outlet."""
+    for agency, pattern in _AGENCY_NAMES:
+        if pattern.search(name):
+            return agency
+    stripped = re.sub(r"^(?:the|The)\s+", "", name.strip())
+    if _AGENCY_SUFFIX.search(stripped):
+        return stripped
+    return None
+
 
 _NAME_WORD = r"(?:[A-Z][\w'’\-]*\.?|[A-Z]{2,}|Mc[A-Z]\w+)"
 
@@ -263,37 +380,6 @@ def entities(sentence: str) -> set[str]:
 
 
 # ---- who speaks in a quoted span -----------------------------------------------------------
-
-CAPITALS = {
-    "washington": "us",
-    "pyongyang": "nk",
-    "seoul": "sk",
-    "beijing": "china",
-    "moscow": "russia",
-    "kremlin": "russia",
-    "kyiv": "ukraine",
-    "kiev": "ukraine",
-    "tokyo": "japan",
-    "london": "uk",
-    "paris": "france",
-    "berlin": "germany",
-    "tehran": "iran",
-    "brussels": "eu",
-}
-"""Capitals that news writes for their governments ("Washington denied"), as the claim stem of
-the country (initials for two-word names: ``bot.text.words.claim_stems`` reads "North Korea" as
-``nk`` too). Read both ways: a source saying "the United States" supports "Washington"."""
-
-
-def with_capitals(stems: set[str]) -> set[str]:
-    """``stems`` plus the country of every capital in it and the capital of every country."""
-    out = set(stems)
-    for capital, country in CAPITALS.items():
-        if capital in stems:
-            out.add(country)
-        if country in stems:
-            out.add(capital)
-    return out
 
 
 def span_speakers(text: str, start: int, end: int) -> list[str]:

@@ -45,6 +45,11 @@ __all__ = [
     "negated",
     "negations",
     "opposite_stems",
+    "NAME_TITLES",
+    "PLACE_ALIASES",
+    "name_runs",
+    "place_key",
+    "with_capitals",
     "tokenize",
 ]
 
@@ -204,6 +209,108 @@ def names_and_numbers(text: str | Sequence[Term]) -> list[Term]:
     return [t for t in terms if t.weight > 1.0]
 
 
+# ---- names: runs, titles, places -----------------------------------------------------------
+
+NAME_TITLES = word_set("""
+    president vice prime minister secretary chancellor premier senator sen governor gov mayor
+    mr mrs ms dr sir lord lady king queen prince princess pope general gen colonel col
+    ambassador spokesman spokeswoman spokesperson chairman chairwoman chair judge rep
+    representative leader then former late ceo cfo cto coo
+    """)
+"""Titles and honorifics written before a name ("President Joe Biden", "then US President
+Donald Trump"): part of a name run in the text, never a name a source must repeat."""
+
+PLACE_ALIASES: dict[str, str] = {
+    alias: key
+    for key, aliases in {
+        "us": "united states|us|usa|america|american|washington|white house",
+        "nk": "north korea|dprk|pyongyang|north korean",
+        "sk": "south korea|rok|seoul|south korean",
+        "china": "china|prc|beijing|chinese",
+        "russia": "russia|moscow|kremlin|russian",
+        "ukraine": "ukraine|kyiv|kiev|ukrainian",
+        "japan": "japan|tokyo|japanese",
+        "uk": "united kingdom|uk|britain|great britain|london|downing street|british",
+        "france": "france|paris|elysee|élysée|french",
+        "germany": "germany|berlin|german",
+        "iran": "iran|tehran|iranian",
+        "israel": "israel|israeli",
+        "eu": "european union|eu|brussels",
+    }.items()
+    for alias in aliases.split("|")
+}
+"""Metonymy news writes for a state: the country, its short forms, its capital or seat of
+government, and its adjective ("Washington denied" = "the United States denied"; "North Korean
+leader" is North Korea's). Keys are the country; aliases are lower-case word sequences."""
+
+_PLACE_BY_STEMS = {
+    tuple(claim_stem(w) for w in alias.split()): key for alias, key in PLACE_ALIASES.items()
+}
+
+
+_PLACE_WORDS: dict[str, frozenset[str]] = {}
+for _alias, _key in PLACE_ALIASES.items():
+    if " " not in _alias:
+        _PLACE_WORDS.setdefault(_key, frozenset({_key}))
+        _PLACE_WORDS[_key] = _PLACE_WORDS[_key] | {claim_stem(_alias)}
+
+
+def with_capitals(stems: set[str]) -> set[str]:
+    """``stems`` plus every one-word name of the same state (:data:`PLACE_ALIASES`): a text
+    saying "Washington" also names the United States (``us``, the stem ``claim_stems`` gives
+    "United States"), and the other way round."""
+    out = set(stems)
+    for words in _PLACE_WORDS.values():
+        if words & stems:
+            out |= words
+    return out
+
+
+def place_key(stems: Sequence[str]) -> str | None:
+    """The country a name run stands for (:data:`PLACE_ALIASES`), from its stems; else None."""
+    return _PLACE_BY_STEMS.get(tuple(stems))
+
+
+def name_runs(text: str) -> list[tuple[str, ...]]:
+    """The proper names of ``text`` as runs of stems of adjacent capitalised words (the words
+    :func:`claim_terms` weighs as names, initialisms too, and the capitalised first word when a
+    name follows it), titles (:data:`NAME_TITLES`) left out; a title splits a run ("US President Donald Trump" → ``us``,
+    ``donald trump``)."""
+    text = _undot(text)
+    runs: list[tuple[str, ...]] = []
+    current: list[str] = []
+    last_end = -1
+    opening = ""  # the capitalised first word: a name only when a name follows ("Joe Biden")
+    for index, match in enumerate(_CLAIM_TOKEN.finditer(text)):
+        word = match.group()
+        lower = word.lower().replace("’", "'").removesuffix("'s")
+        gap = text[last_end : match.start()] if last_end >= 0 else ""
+        capitalised = (
+            word[0].isupper()
+            and not word[0].isdigit()
+            and lower not in CLAIM_STOPWORDS
+            and lower not in NAME_TITLES
+        )
+        is_name = (capitalised and (index > 0 or word.isupper())) or (
+            _is_acronym(word) and lower not in CLAIM_STOPWORDS and lower not in NAME_TITLES
+        )
+        if index == 0 and capitalised and not is_name:
+            opening = claim_stem(word)
+        elif index == 1 and opening and is_name and not gap.strip():
+            current = [opening]
+        hyphenated = gap == "-" and word[0].isalpha()  # "Kim Jong-un", "Bankman-Fried"
+        if current and (hyphenated or (is_name and not gap.strip())):
+            current.append(claim_stem(word))
+        else:
+            if current:
+                runs.append(tuple(current))
+            current = [claim_stem(word)] if is_name else []
+        last_end = match.end()
+    if current:
+        runs.append(tuple(current))
+    return runs
+
+
 # ---- negation ----------------------------------------------------------------------------------
 
 NEGATION_WORDS = word_set("not never no none nobody nothing neither nor without cannot")
@@ -214,15 +321,20 @@ _NEGATION = re.compile(
 )
 
 
+# "No. 87", "cheering on No." (a cut-off jersey number): the abbreviation of "number"
+_NUMBER_SIGN = re.compile(r"\bNo\.(?=\s*\d|\s*$)")
+
+
 def negations(text: str) -> int:
-    """How many negation words and ``n't`` ``text`` holds ("has not no plans": two). Claim
-    checks compare it between a claim's clause and the quote clause that matches it."""
-    return len(_NEGATION.findall(text))
+    """How many negation words and ``n't`` ``text`` holds ("has not no plans": two; "No. 87" is
+    a number, not a negation). Claim checks compare it between a claim's clause and the quote
+    clause that matches it."""
+    return len(_NEGATION.findall(_NUMBER_SIGN.sub("", text)))
 
 
 def negated(text: str) -> bool:
     """Whether ``text`` (one clause) says something is not so: a negation word or an ``n't``."""
-    return _NEGATION.search(text) is not None
+    return negations(text) > 0
 
 
 # Predicates that say the opposite of each other: "Kim accepted the offer" against a source's

@@ -196,3 +196,125 @@ def test_positions_hold_only_the_actors_own_words() -> None:
         article = WIRE if c.article_id == "wire" else RT
         assert c.verified and article[c.start : c.end] == c.quote
     assert all(p.actor[:1].isupper() for p in positions)  # "diplomatic sources" is nobody
+
+
+# ---- rules added for the second labelled set (issue 15, test2) ----------------------------
+
+
+def _speakers(text: str) -> list[tuple[str, str | None]]:
+    found = statements(text)
+    for st in found:
+        _verbatim(text, st)
+    return [(st.speaker, st.via) for st in found]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "When he testified on Monday, Jane Doe revealed that the company had paid $26 billion.",
+        "Jane Doe acknowledged that the plan had failed.",
+        "Jane Doe conceded that the plan had failed.",
+        "Jane Doe pointed out that the plan had failed.",
+        "“It was the best team of the decade,” reflected Jane Doe.",
+    ],
+)
+def test_reporting_verbs_are_read_by_lemma(sentence: str) -> None:
+    assert [name for name, _ in _speakers(sentence)] == ["Jane Doe"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Jane Doe called off the match after the storm hit the stadium.",
+        "Jane Doe pointed to the scoreboard as the crowd left the stadium.",
+        "Judge Jane Doe intervened to ask if the witness had ever been told about the money.",
+        "Jane Doe wondered whether the plan would work at all.",
+    ],
+)
+def test_non_speech_senses_and_questions_are_no_statement(sentence: str) -> None:
+    assert _speakers(sentence) == []
+
+
+def test_he_never_resolves_to_an_outlet_or_organisation() -> None:
+    text = (
+        "The Verge said the trial would last weeks.\n\n"
+        "Acme Corp said the deal was off.\n\n"
+        "“We are disappointed,” he added."
+    )
+    assert all(name not in ("The Verge", "Acme Corp") for name, _ in _speakers(text)[2:])
+    assert speakers_at(text, text.index("“We"), len(text)) == []
+
+
+def test_it_resolves_to_the_organisation_just_named() -> None:
+    text = "Acme Corp makes rockets.\n\nIt said the launch had been delayed by a week."
+    assert _speakers(text) == [("Acme Corp", None)]
+
+
+def test_a_quotation_cut_by_the_sentencizer_is_rejoined() -> None:
+    text = (
+        "YouTube has made a number of announcements on voice cloning.\n\n"
+        "They promised “invest[ment] in the technology” that would help YouTube “protect our "
+        "viewers, creators and songwriters… [from] trademark and copyright abuse” ."
+    )
+    spans = sentence_spans(text)
+    assert len(spans) == 3  # the project's sentencizer cuts inside the quotation
+    whole = {text[st.start : st.end] for st in statements(text)}
+    assert any(w.endswith("[from] trademark and copyright abuse") for w in whole)
+    assert speakers_at(text, *spans[2])[0] == "YouTube"  # the fragment keeps its frame
+
+
+def test_hyphenated_compound_speakers_stay_whole() -> None:
+    text = "Because the model follows instructions, the co-authors claim that it can be misused."
+    assert _speakers(text) == [("co-authors", None)]
+    assert same_actor("co-authors", "the co-authors")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "speaker"),
+    [
+        ("Jane Doe was quoted as saying that the talks had failed.", "Jane Doe"),
+        ("Jane Doe told reporters that the talks had failed.", "Jane Doe"),
+        ("Jane Doe said in a statement that the talks had failed.", "Jane Doe"),
+        ("The talks had failed, according to a statement from the ministry.", "ministry"),
+        ("For now, Jane Doe explained, the talks have failed.", "Jane Doe"),
+        ("Profits rose, according to figures compiled by analyst John McCown.", "John McCown"),
+    ],
+)
+def test_reporting_frames(sentence: str, speaker: str) -> None:
+    assert [name for name, _ in _speakers(sentence)] == [speaker]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Kim Jong Un said the test was a success, KCNA reported.", ("Kim Jong Un", "KCNA")),
+        (
+            "Kim Jong Un said the test was a success, as reported by Yonhap.",
+            ("Kim Jong Un", "Yonhap"),
+        ),
+        (
+            "Kim Jong Un said the test was a success, the Korean Central News Agency reported.",
+            ("Kim Jong Un", "Korean Central News Agency"),
+        ),
+        ("The test was a success, as reported by Yonhap.", ("Yonhap", None)),
+        (
+            "Raghavan said Google had paid $26 billion in 2021, The Verge reports.",
+            ("Raghavan", "The Verge"),
+        ),
+    ],
+)
+def test_agencies_and_outlets_become_the_via(
+    sentence: str, expected: tuple[str, str | None]
+) -> None:
+    assert _speakers(sentence) == [expected]
+
+
+def test_agency_name_keeps_capitals_and_suffixes() -> None:
+    from bot.text.speech import agency_name
+
+    assert agency_name("the official KCNA news agency") == "KCNA"
+    assert agency_name("Yonhap News Agency") == "Yonhap"
+    assert agency_name("the Associated Press") == "Associated Press"
+    assert agency_name("Kyiv Post Press") == "Kyiv Post Press"
+    assert agency_name("the independent auditor") is None
+    assert agency_name("Press") is None

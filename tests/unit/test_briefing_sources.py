@@ -279,7 +279,7 @@ def test_code_built_bottom_line_passes_the_checker() -> None:
             "March, the ministry said.",
             [m1],
         ),
-        (f"According to Evening Courier, {VISITS}", [m3]),
+        (f"According to Evening Courier, {VISITS[0].lower()}{VISITS[1:]}", [m3]),
     ]
     from bot.briefing.summary import join_sentences
 
