@@ -245,15 +245,22 @@ def test_upload_read_inert_and_ask(page, start_app) -> None:  # type: ignore[no-
         page.on("request", lambda r: requests.append(r.url))
         open_page(page, app.url, "library", heading="Library")
         page.get_by_role("heading", name="Stored articles (2)").wait_for()
-        page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-            files=[
-                {
-                    "name": "../../velmora\x1b.txt",
-                    "mimeType": "text/plain",
-                    "buffer": UPLOADED.encode(),
-                }
-            ]
-        )
+        # the file's name shows before its upload has reached the server: wait for the upload's
+        # response, or "Ingest" can run with no file yet
+        with page.expect_response(
+            lambda r: "/_stcore/upload_file" in r.url and r.request.method == "PUT",
+            timeout=60_000,
+        ) as uploaded:
+            page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+                files=[
+                    {
+                        "name": "../../velmora\x1b.txt",
+                        "mimeType": "text/plain",
+                        "buffer": UPLOADED.encode(),
+                    }
+                ]
+            )
+        assert uploaded.value.ok
         page.get_by_text("velmora", exact=False).first.wait_for()
         page.get_by_role("button", name="Ingest").click()
         # the library's count is rendered after the ingest and its rerun have finished
