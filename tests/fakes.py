@@ -24,10 +24,9 @@ import contextlib
 import hashlib
 import json
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import numpy as np
@@ -36,6 +35,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
+
+from tests.loopback import LoopbackServer, QuietHandler
 
 Reply = str | Callable[[str], str]
 """A fixed reply, or a function from the whole prompt (all messages joined) to the reply."""
@@ -182,23 +183,12 @@ class HashEmbeddings(Embeddings):
 
 
 def _handler(reply: Reply, model: str, calls: list[str]) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:  # quiet
-            pass
-
-        def _json(self, body: dict, status: int = 200) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802
             if self.path.rstrip("/").endswith("/models"):
-                self._json({"object": "list", "data": [{"id": model, "object": "model"}]})
+                self.reply_json({"object": "list", "data": [{"id": model, "object": "model"}]})
             else:
-                self._json({"error": "not found"}, 404)
+                self.reply_json({"error": "not found"}, 404)
 
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length") or 0)
@@ -211,7 +201,7 @@ def _handler(reply: Reply, model: str, calls: list[str]) -> type[BaseHTTPRequest
             if not request.get("stream"):
                 message = {"role": "assistant", "content": text}
                 choice = {"index": 0, "message": message, "finish_reason": "stop"}
-                self._json({**base, "object": "chat.completion", "choices": [choice]})
+                self.reply_json({**base, "object": "chat.completion", "choices": [choice]})
                 return
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -236,11 +226,5 @@ def _handler(reply: Reply, model: str, calls: list[str]) -> type[BaseHTTPRequest
 def scripted_openai_server(reply: Reply, model: str = "scripted") -> Iterator[tuple[str, list]]:
     """A real OpenAI-compatible HTTP server on loopback; yields ``(base_url, calls)``."""
     calls: list[str] = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(reply, model, calls))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", calls
-    finally:
-        server.shutdown()
-        server.server_close()
+    with LoopbackServer(_handler(reply, model, calls)) as server:
+        yield f"{server.url}/v1", calls

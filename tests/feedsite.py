@@ -9,7 +9,8 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.loopback import LoopbackServer, QuietHandler
 
 
 def article_html(title: str, body: str) -> bytes:
@@ -47,7 +48,7 @@ class FeedSite:
         self.arrivals: dict[str, threading.Event] = {}
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server API
                 site.requests.append((self.path, self.headers.get("If-None-Match")))
                 site.arrived(self.path).set()
@@ -56,42 +57,24 @@ class FeedSite:
                     site.released.wait(60)
                     return
                 if isinstance(route, str):
-                    self.send_response(302)
-                    self.send_header("Location", route)
-                    self.end_headers()
+                    self.redirect(route)
                     return
                 if route is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
+                    self.reply(404, b"")
                     return
                 ctype, body = route  # type: ignore[misc]
-                if self.path in site.conditional:
-                    etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-                    if self.headers.get("If-None-Match") == etag:
-                        self.send_response(304)
-                        self.send_header("ETag", etag)
-                        self.end_headers()
-                        return
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                if self.path in site.conditional:
-                    self.send_header("ETag", etag)
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
+                if self.path not in site.conditional:
+                    self.reply(200, body, ctype)
+                    return
+                etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    self.reply(304, b"", ctype, ETag=etag)
+                else:
+                    self.reply(200, body, ctype, ETag=etag)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self.server = LoopbackServer(Handler)
+        self.port = self.server.port
+        self.url = self.server.url
 
     def page(self, path: str, title: str, body: str) -> str:
         self.routes[path] = ("text/html; charset=utf-8", article_html(title, body))
@@ -109,13 +92,12 @@ class FeedSite:
         return sum(1 for p, _ in self.requests if p == path)
 
     def start(self) -> FeedSite:
-        self._thread.start()
+        self.server.start()
         return self
 
     def stop(self) -> None:
         self.released.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.server.stop()
 
 
 @contextlib.contextmanager

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.loopback import LoopbackServer, QuietHandler
 from vectorstore.config import StoreConfig
 from vectorstore.parsing import ParseError, read_url, read_url_detailed
 
@@ -45,15 +43,13 @@ LONG_SUMMARY = (
 )
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     routes: dict[str, Route | tuple[float, Route] | str] = {}
 
     def do_GET(self) -> None:  # noqa: N802 - http.server API
         route = self.routes.get(self.path)
-        if isinstance(route, str):  # redirect
-            self.send_response(301)
-            self.send_header("Location", route)
-            self.end_headers()
+        if isinstance(route, str):
+            self.redirect(route, 301)
             return
         if route is None:
             route = (404, "text/html", b"<html><body>Not found</body></html>")
@@ -61,32 +57,14 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(route[0])
             route = route[1]  # type: ignore[assignment]
         status, ctype, body = route  # type: ignore[misc]
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+        self.reply(status, body, ctype)
 
 
 @pytest.fixture
 def server() -> Iterator[tuple[str, dict]]:
     routes: dict = {}
-    handler = type("Handler", (_Handler,), {"routes": routes})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", routes
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with LoopbackServer(type("Handler", (_Handler,), {"routes": routes})) as served:
+        yield served.url, routes
 
 
 @pytest.fixture

@@ -11,13 +11,10 @@ the ``connections`` fixture proves no socket ever tried to reach past loopback.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import ipaddress
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpcore
@@ -25,6 +22,7 @@ import pytest
 
 from bot.settings import Settings
 from tests.fakes import HashEmbeddings
+from tests.loopback import LoopbackServer, QuietHandler
 from vectorstore.config import StoreConfig
 from vectorstore.ingest import ingest
 from vectorstore.parsing import ParseError, read_url, read_url_detailed, web
@@ -49,49 +47,30 @@ class _Site:
         self.requests: list[str] = []
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server API
                 site.requests.append(self.path)
                 route = site.routes.get(self.path)
                 if isinstance(route, str):
-                    self.send_response(302)
-                    self.send_header("Location", route)
-                    self.end_headers()
+                    self.redirect(route)
                     return
                 ctype, body = route if isinstance(route, tuple) else ("text/html", route)
                 if body is None:
-                    self.send_response(404)
-                    self.end_headers()
+                    self.reply(404, b"")
                     return
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(body)
+                self.reply(200, body, ctype)
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.loopback = f"http://127.0.0.1:{self.port}"
+        self.server = LoopbackServer(Handler)
+        self.port = self.server.port
+        self.loopback = self.server.url
         self.public = f"http://{PUBLIC}:{self.port}"
 
 
 @pytest.fixture
 def site() -> Iterator[_Site]:
     served = _Site()
-    thread = threading.Thread(
-        target=served.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
-    thread.start()
-    try:
+    with served.server:
         yield served
-    finally:
-        served.httpd.shutdown()
-        served.httpd.server_close()
 
 
 @pytest.fixture

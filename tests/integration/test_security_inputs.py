@@ -15,12 +15,10 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import tracemalloc
 import zipfile
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -28,6 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.integration.test_reliability import BRIEFBOT, cli_env
+from tests.loopback import LoopbackServer, QuietHandler
 from vectorstore.config import StoreConfig
 from vectorstore.parsing import ParseError, read_path, read_url_detailed
 from vectorstore.parsing.html import parse_html
@@ -70,26 +69,18 @@ class _Site:
         self.routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
         site = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802
                 status, headers, body = site.routes.get(self.path, (404, {}, b"not found"))
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                headers = dict(headers)
+                ctype = headers.pop("Content-Type", "text/html")
+                self.reply(status, body, ctype, **headers)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server = LoopbackServer(Handler).start()
+        self.base = self.server.url
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @pytest.fixture(scope="module")

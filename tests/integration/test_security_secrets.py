@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,6 +13,7 @@ import pytest
 from bot.redact import redact, register_secret, terminal_safe
 from tests.helpers import SEEDS
 from tests.integration.test_reliability import BRIEFBOT, REPO, cli_env
+from tests.loopback import LoopbackServer, QuietHandler
 
 KEY = "sk-test-" + "Zx9" * 12  # OpenAI-shaped, and unique enough to grep for
 ODD_KEY = "plainsecretvalue4242"  # a registered secret of no recognisable shape
@@ -113,35 +111,21 @@ def fake_openai() -> Iterator[str]:
     """An OpenAI-compatible server on loopback that rejects the key the way OpenAI does:
     by quoting it back in the error message."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length") or 0)
             self.rfile.read(length)
             key = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-            body = json.dumps(
-                {
-                    "error": {
-                        "message": f"Incorrect API key provided: {key}. You can find your API "
-                        "key at https://platform.openai.test/account/api-keys.",
-                        "type": "invalid_request_error",
-                        "code": "invalid_api_key",
-                    }
-                }
-            ).encode()
-            self.send_response(401)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            error = {
+                "message": f"Incorrect API key provided: {key}. You can find your API "
+                "key at https://platform.openai.test/account/api-keys.",
+                "type": "invalid_request_error",
+                "code": "invalid_api_key",
+            }
+            self.reply_json({"error": error}, 401)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
-    server.server_close()
+    with LoopbackServer(Handler) as server:
+        yield f"{server.url}/v1"
 
 
 QUESTION = "Tell me about Kim Jong-un and the offer of dialogue."  # open: the model is asked
