@@ -53,7 +53,7 @@ def _questions(n: int) -> list[str]:
     return [q.query for q in load_queries(QUERIES) if not q.is_null][:n]
 
 
-def stages(home: Path, n: int) -> None:
+def stages(home: Path, n: int, serial: bool) -> None:
     from langchain_chroma import Chroma
 
     import bot.retrieval.hybrid as hybrid_module
@@ -67,7 +67,10 @@ def stages(home: Path, n: int) -> None:
         collection_name="bench_chunks", embedding_function=embeddings, client=store.client
     )
     baseline.similarity_search("warm up", k=10)
-    hybrid = HybridRetriever(store=store, settings=settings)
+    # --serial: BM25 on the calling thread, so that the stages add up (else it overlaps the
+    # embedding and the pool query, which then waits for the lexical index)
+    params = settings.retrieval.model_copy(update={"lexical_in_background": not serial})
+    hybrid = HybridRetriever(store=store, settings=settings, params=params)
     questions = _questions(n)
     for q in ["warm up", *questions[:3]]:
         hybrid.retrieve(q, k=settings.top_k)
@@ -178,6 +181,7 @@ def main() -> int:
     parser.add_argument("home", type=Path, help="a built bench store (DIR/size-N)")
     parser.add_argument("--questions", type=int, default=30)
     parser.add_argument("--stages", action="store_true")
+    parser.add_argument("--serial", action="store_true", help="BM25 not in the background")
     parser.add_argument("--first", action="store_true")
     parser.add_argument("--pruning", action="store_true")
     parser.add_argument("--k", type=int, default=40, help="list length for --pruning")
@@ -185,7 +189,7 @@ def main() -> int:
     if args.first:
         first(args.home)
     if args.stages:
-        stages(args.home, args.questions)
+        stages(args.home, args.questions, args.serial)
     if args.pruning:
         pruning(args.home, args.questions, args.k)
     return 0
