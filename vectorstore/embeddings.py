@@ -89,6 +89,10 @@ class MiniLMEmbeddings(Embeddings):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.inter_op_num_threads = 1
+        # No busy-waiting between runs: onnxruntime's pool threads otherwise spin for a while
+        # after each run, taking the cores the rest of a query needs (BM25 in numpy, Chroma);
+        # at 1M passages, under load, that doubled both retrievers' latency (docs/bench).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(onnx_path), sess_options=options, providers=["CPUExecutionProvider"]
         )

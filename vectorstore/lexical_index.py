@@ -221,6 +221,7 @@ class BM25Index:
         self._source_version = -1
         self._norm = np.zeros(0, dtype=np.float64)  # BM25 length norm per passage (_norms)
         self._norm_key: tuple | None = None
+        self._scratch = np.zeros(0, dtype=np.float32)  # per-passage scores of one query
         self._orders: tuple[np.ndarray, ...] = ()  # passages by date and by source
         self._orders_key: tuple | None = None
         self._term_ids: dict[str, int] = {}  # term -> id, valid while reset_id is unchanged
@@ -741,27 +742,31 @@ class BM25Index:
             stats = self._term_stats(con, wanted)
             norm = self._norms(int(meta["version"]), n_docs, total_len, k1, b)
             contributions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-            scored: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-            picks: list[tuple[np.ndarray, np.ndarray] | None] = []
-            for request, tokens in zip(requests, tokens_of, strict=True):
+            picks: list[tuple[np.ndarray, np.ndarray] | None] = [None] * len(requests)
+            by_query: dict[tuple[str, ...], list[int]] = {}
+            for position, (request, tokens) in enumerate(zip(requests, tokens_of, strict=True)):
                 present = tuple(t for t in tokens if t in stats)
-                if request.k <= 0 or not present:
-                    picks.append(None)
-                    continue
-                if present not in scored:
-                    for term in present:
-                        if term not in contributions:
-                            contributions[term] = self._contribution(
-                                con, *stats[term], n_docs, norm
-                            )
-                    dense = self._sum([contributions[t] for t in present], len(self._length))
-                    positive = dense > 0
-                    scored[present] = (dense, positive, np.flatnonzero(positive))
-                dense, positive, cand = scored[present]
-                scope = self._scope_docs(request.sources, request.since_ts, request.until_ts)
-                if scope is not None:
-                    cand = scope[positive[scope]]
-                picks.append(self._top(con, cand, dense[cand], request.k) if cand.size else None)
+                if request.k > 0 and present:
+                    by_query.setdefault(present, []).append(position)
+            for present, positions in by_query.items():
+                # One distinct query at a time in one reused buffer (a fresh 4 MB array per
+                # query at 1M passages costs its page faults), serving all its requests.
+                for term in present:
+                    if term not in contributions:
+                        contributions[term] = self._contribution(con, *stats[term], n_docs, norm)
+                dense = self._sum([contributions[t] for t in present], len(self._length))
+                everywhere = None
+                for position in positions:
+                    request = requests[position]
+                    scope = self._scope_docs(request.sources, request.since_ts, request.until_ts)
+                    if scope is None:  # scores are >= 0: nonzero is positive
+                        if everywhere is None:
+                            everywhere = np.flatnonzero(dense)
+                        cand = everywhere
+                    else:
+                        cand = scope[dense[scope] > 0]
+                    if cand.size:
+                        picks[position] = self._top(con, cand, dense[cand], request.k)
             docs = sorted({d for pick in picks if pick is not None for d in pick[0].tolist()})
             rows = self._passage_rows(con, docs)
         for position, pick in enumerate(picks):
@@ -836,11 +841,16 @@ class BM25Index:
         value *= idf
         return docs, value.astype(np.float32)
 
-    @staticmethod
-    def _sum(terms: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> np.ndarray:
+    def _sum(self, terms: Sequence[tuple[np.ndarray, np.ndarray]], size: int) -> np.ndarray:
         """Scores of every passage (0 = no term): term scores summed in float32 in query-term
-        order from 0.0, as bm25s sums them (dense accumulation: no sort of the postings)."""
-        scores = np.zeros(size, dtype=np.float32)
+        order from 0.0, as bm25s sums them (dense accumulation: no sort of the postings).
+
+        The array is this index's scratch buffer, valid until the next call (under the mutex)."""
+        if self._scratch.size != size:
+            self._scratch = np.zeros(size, dtype=np.float32)
+        else:
+            self._scratch.fill(0)
+        scores = self._scratch
         for docs, values in terms:
             scores[docs] += values
         return scores
@@ -908,7 +918,9 @@ class BM25Index:
         for name in dict.fromkeys(sources):
             sid = self._source_ids.get(name)
             if sid is not None:
-                lo, hi = np.searchsorted(source_sorted, [sid, sid + 1])
+                # bounds in the array's dtype (mixed dtypes would copy the whole array per call)
+                bounds = np.array([sid, sid + 1], dtype=source_sorted.dtype)
+                lo, hi = np.searchsorted(source_sorted, bounds)
                 parts.append(by_source[lo:hi])
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 

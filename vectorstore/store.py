@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -115,6 +116,12 @@ _WRITE_METHODS = frozenset(
         "reset_collection",
     }
 )
+
+
+@functools.cache
+def _background() -> ThreadPoolExecutor:
+    """Threads for reads a query overlaps with its own CPU work (``submit_lexical_hits``)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="briefbot-lexical")
 
 
 def scope_where(
@@ -1170,6 +1177,22 @@ class ArticleStore:
             return self.lexical.search_many(requests, k1=k1, b=b)
 
         return self._call(read)
+
+    def submit_lexical_hits(
+        self, requests: Sequence[LexicalQuery], k1: float = 0.9, b: float = 0.4
+    ) -> Future[list[list[LexicalHit]]]:
+        """``lexical_hits`` started on a background thread, so that a caller overlaps it with
+        work that needs no store (embedding the question): BM25 runs in numpy and SQLite, which
+        release the GIL. Runs inline (a finished future) when this thread holds the store's
+        lock, which the background thread would wait for."""
+        if self._lock is not None and self._lock.held:
+            done: Future[list[list[LexicalHit]]] = Future()
+            try:
+                done.set_result(self.lexical_hits(requests, k1=k1, b=b))
+            except Exception as exc:  # delivered by ``result()``, as from the thread
+                done.set_exception(exc)
+            return done
+        return _background().submit(self.lexical_hits, requests, k1, b)
 
     def join(
         self, refs: Sequence[PassageRef], with_text: bool = True

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -310,6 +311,18 @@ class HybridRetriever:
         fetch_k = max(1, min(self.settings.fetch_k, n))
         sub_k = max(1, min(p.sub_fetch_k, n))
         plan = self._plan(analysis, query, base, fetch_k, sub_k)
+        # BM25 needs no vector: it runs on a background thread while the question is embedded
+        # (numpy, SQLite and onnxruntime release the GIL) and Chroma is queried.
+        lexical = [s for s in plan if s.weight_lexical > 0]
+        requests = [
+            LexicalQuery(s.text, s.k, s.scope.sources, s.scope.since_ts, s.scope.until_ts)
+            for s in lexical
+        ]
+        if p.lexical_in_background:
+            pending = self.store.submit_lexical_hits(requests, k1=p.bm25_k1, b=p.bm25_b)
+        else:
+            pending = Future()
+            pending.set_result(self.store.lexical_hits(requests, k1=p.bm25_k1, b=p.bm25_b))
         clauses = analysis.clauses if p.clause_weight > 0 else ()
         embeddings = self.store.embeddings
         if clauses and p.clause_dense:
@@ -319,15 +332,7 @@ class HybridRetriever:
         else:
             vectors = [embeddings.embed_query(query)]
         dense_lists = self._dense_lists(plan, vectors, max(self.params.pool_k, fetch_k))
-        lexical = [s for s in plan if s.weight_lexical > 0]
-        found = self.store.lexical_hits(
-            [
-                LexicalQuery(s.text, s.k, s.scope.sources, s.scope.since_ts, s.scope.until_ts)
-                for s in lexical
-            ],
-            k1=p.bm25_k1,
-            b=p.bm25_b,
-        )
+        found = pending.result()
         lexical_hits = {id(s): hits for s, hits in zip(lexical, found, strict=True)}
 
         candidates: dict[str, Candidate] = {}

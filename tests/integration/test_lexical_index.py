@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import random
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.fakes import HashEmbeddings
 from tests.helpers import MULTIHOP, REPO, chroma_server
@@ -467,3 +470,125 @@ def test_two_clients_of_one_server_share_the_lexical_view(tmp_path: Path) -> Non
         assert _lexical_view(a, "zeta21") == _lexical_view(b, "zeta21") == []
         assert a.verify().ok, a.verify().problems
         assert b.verify().ok, b.verify().problems
+
+
+# ---- exactness on random corpora (hypothesis) ------------------------------------------------
+
+_WORDS = ("harbour", "bridge", "court", "fraud", "apple", "search", "deal", "rain", "vote", "tax")
+
+
+def _exhaustive(
+    docs: list[tuple[str, int, list[str], str | None, int | None]],
+    query: list[str],
+    k: int,
+    scope: tuple[list[str] | None, int | None, int | None],
+    k1: float = 0.9,
+    b: float = 0.4,
+) -> list[tuple[str, int, float]]:
+    """The documented scoring, spelled out passage by passage: idf and each term score rounded
+    to float32, summed in float32 in query order; the ``k`` best under the scope, ties in
+    ``(article_id, index)`` order. ``docs``: (article id, index, tokens, source, ts)."""
+    lengths = [max(len(tokens), 1) for _, _, tokens, _, _ in docs]
+    avgdl = np.float64(sum(lengths)) / np.float64(len(docs))
+    terms = [t for t in dict.fromkeys(query) if any(t in d[2] for d in docs)]
+    sources, since, until = scope
+    out = []
+    for (article_id, index, tokens, source, ts), dl in zip(docs, lengths, strict=True):
+        if sources is not None and source not in sources:
+            continue
+        if (since is not None or until is not None) and ts is None:
+            continue
+        if (since is not None and ts < since) or (until is not None and ts > until):
+            continue
+        score = np.float32(0.0)
+        for term in terms:
+            tf = tokens.count(term)
+            if not tf:
+                continue
+            df = sum(1 for d in docs if term in d[2])
+            idf = np.float32(math.log(1 + (len(docs) - df + 0.5) / (df + 0.5)))
+            norm = k1 * ((1 - b) + b * np.float64(dl) / avgdl)
+            score = np.float32(score + np.float32(np.float64(tf) / (tf + norm) * np.float64(idf)))
+        if score > 0:
+            out.append((article_id, index, float(score)))
+    out.sort(key=lambda r: (-r[2], r[0], r[1]))
+    return out[:k]
+
+
+@st.composite
+def _corpus(draw: st.DrawFn) -> list[IndexedArticle]:
+    texts = draw(
+        st.lists(st.lists(st.sampled_from(_WORDS), min_size=0, max_size=8), min_size=1, max_size=6)
+    )
+    articles = []
+    for n in range(draw(st.integers(1, 14))):
+        picked = draw(st.lists(st.integers(0, len(texts) - 1), min_size=1, max_size=3))
+        ts = draw(st.one_of(st.none(), st.integers(0, 9).map(lambda d: 1_700_000_000 + d * 86_400)))
+        articles.append(
+            IndexedArticle(
+                article_id=f"a{draw(st.integers(0, 99)):02d}-{n}",
+                content_hash=f"h{n}",
+                seq=1,
+                title="",
+                source=draw(st.sampled_from(["Alpha", "Beta", None])),
+                published_ts=ts,
+                passages=tuple(
+                    IndexedPassage(f"a{n}:{i}", i, 0, 1, " ".join(texts[t]))
+                    for i, t in enumerate(picked)
+                ),
+            )
+        )
+    return articles
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    articles=_corpus(),
+    queries=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(_WORDS), min_size=1, max_size=5),
+            st.integers(1, 12),
+            st.sampled_from([None, ["Alpha"], ["Alpha", "Beta"], ["Nobody"]]),
+            st.one_of(st.none(), st.integers(0, 9).map(lambda d: 1_700_000_000 + d * 86_400)),
+            st.one_of(st.none(), st.integers(0, 9).map(lambda d: 1_700_000_000 + d * 86_400)),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    removed=st.integers(0, 3),
+)
+def test_search_many_equals_exhaustive_scoring_on_random_corpora(
+    tmp_path_factory: pytest.TempPathFactory,
+    articles: list[IndexedArticle],
+    queries: list[tuple],
+    removed: int,
+) -> None:
+    """Whatever the corpus (exact copies and ties are the rule here), the requests' mix (shared
+    and distinct queries, scopes by source and date) and removals: every list is the exhaustive
+    top ``k`` with its tie order, scores equal to the float32 bit."""
+    articles = list({a.article_id: a for a in articles}.values())
+    index = _index(tmp_path_factory.mktemp("random"))
+    index.apply(articles)
+    gone = {a.article_id for a in articles[:removed]}
+    index.apply(deletes=sorted(gone))
+    live = [a for a in articles if a.article_id not in gone]
+    docs = [
+        (a.article_id, p.index, tokenize(f"{a.title}\n{p.text}"), a.source, a.published_ts)
+        for a in live
+        for p in a.passages
+    ]
+    requests = [LexicalQuery(q, k, s, lo, hi) for q, k, s, lo, hi in queries]
+    got = index.search_many(requests)
+    for request, hits in zip(requests, got, strict=True):
+        if not docs:
+            assert hits == []
+            continue
+        want = _exhaustive(
+            docs,
+            list(request.query),
+            request.k,
+            (request.sources, request.since_ts, request.until_ts),
+        )
+        assert [(h.article_id, h.index, h.score) for h in hits] == want

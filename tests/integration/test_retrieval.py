@@ -409,3 +409,24 @@ def test_diversify_caps_and_prefers_distinct_groups() -> None:
         "a2",
         "b1",
     ]
+
+
+def test_bm25_in_the_background_gives_the_same_ranking_also_inside_the_store_lock(
+    retriever: HybridRetriever,
+) -> None:
+    """BM25 on a background thread (the default) ranks as on the calling thread; a caller that
+    holds the store's lock (a write section) gets it inline instead of a thread that would wait
+    for that lock."""
+    serial = retriever.with_params(lexical_in_background=False)
+    assert retriever.params.lexical_in_background
+    store = retriever.store
+    for query in (
+        "Google antitrust trial default search engine deals",
+        "What did TechCrunch report about Sam Bankman-Fried's trial in November?",
+    ):
+        background = [(c.ref.chunk_id, c.score) for c in retriever.rank(query).candidates]
+        inline = [(c.ref.chunk_id, c.score) for c in serial.rank(query).candidates]
+        assert background and background == inline
+        with store.write_lock():
+            held = [(c.ref.chunk_id, c.score) for c in retriever.rank(query).candidates]
+        assert held == background
