@@ -387,6 +387,11 @@ def _prepare(
     committed = pipeline.committed
     if not committed.knows(article):  # forgotten after a failed write
         committed.fetch([article])
+    holder = committed.by_hash.get(article.content_hash)
+    if holder is not None and any(r.article.id == holder for r in unsettled):
+        pipeline.drain()  # that text is being replaced in the batch: decide once it has landed
+        if not committed.knows(article):
+            committed.fetch([article])
     if committed.stored(article.content_hash):
         report.skipped += 1
         return None
