@@ -235,7 +235,10 @@ class _Pipeline:
         finally:
             self.timings.store += time.perf_counter() - t0
         self.settle()
-        self.before_write()  # no write in flight: store reads now wait for nobody
+        # No write in flight: store reads now wait for nobody. Only a look-ahead: when it
+        # fails, each document is looked up (and its error reported) when it is prepared.
+        with contextlib.suppress(Exception):
+            self.before_write()
         items = [(r.article, r.chunks) for r in batch]
         self.in_flight = batch
         self._future = self._writer.submit(self.store.put_many, items, vectors)
@@ -388,7 +391,7 @@ def _prepare(
     if not committed.knows(article):  # forgotten after a failed write
         committed.fetch([article])
     holder = committed.by_hash.get(article.content_hash)
-    if holder is not None and any(r.article.id == holder for r in unsettled):
+    if holder is not None and any(r.article.id == holder for r in pipeline.unsettled()):
         pipeline.drain()  # that text is being replaced in the batch: decide once it has landed
         if not committed.knows(article):
             committed.fetch([article])

@@ -247,3 +247,26 @@ def test_copy_of_a_text_being_replaced_is_decided_after_the_replacement_lands(
         (report.added, report.replaced, report.skipped) == (added, replaced, skipped) == (7, 1, 0)
     )
     assert _stored(hash_store) == expected
+
+
+def test_failed_look_ahead_loses_no_batch(
+    tmp_path: Path, hash_store: ArticleStore, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The look-ahead read between two writes fails: the embedded batch is still written and
+    the documents it did not look up are looked up when they are prepared."""
+    rng = random.Random(9)
+    rows = [{"title": f"A{i}", "url": f"https://a.test/{i}", "body": _body(rng)} for i in range(20)]
+    real = hash_store.committed_versions
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] in (2, 3):
+            raise RuntimeError("database is locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hash_store, "committed_versions", flaky)
+    report = ingest([str(_write(tmp_path / "a.jsonl", rows))], hash_store)
+    assert calls["n"] > 3
+    assert (report.added, report.failed) == (20, [])
+    assert len(_stored(hash_store)) == 20
