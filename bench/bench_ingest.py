@@ -179,12 +179,14 @@ Input: `{args.articles.name}` ({int(n_articles)} articles, {int(n_chunks)} passa
 
 {stage_table}
 
-- **parse**: JSONL decoding, text cleaning and language detection (`vectorstore.parsing`);
+- **parse**: JSONL decoding, text cleaning and language detection (`vectorstore.parsing`;
+  langdetect only for text that is not plainly English, `vectorstore/parsing/language.py`);
 - **chunk**: sentence splitting and packing;
 - **embed**: `MiniLMEmbeddings.embed_documents` (int8 ONNX, timed by a wrapper);
 - **store**: waiting for Chroma and lexical-index writes (a background thread writes each batch
   while the next is embedded, so only the part not hidden behind embedding counts);
-- **other**: per-article duplicate and near-duplicate checks (lexical index) and bookkeeping.
+- **other**: duplicate checks (one store read per `LOOKAHEAD` documents, taken while no write
+  is in flight), SimHash near-duplicate checks and bookkeeping.
 
 Ingest writes (and embeds) in batches of up to 64 articles or 256 passages
 (`vectorstore.ingest.WRITE_BATCH` / `WRITE_PASSAGES`): one embedding call per write batch, its

@@ -9,10 +9,13 @@ from collections.abc import Hashable, Iterable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
+import numpy as np
+
 if TYPE_CHECKING:
     from vectorstore.models import Article
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_BITS = np.arange(64, dtype=np.uint64)
 
 
 def normalize_for_hash(text: str) -> str:
@@ -44,12 +47,11 @@ def simhash(text: str) -> int:
     """64-bit SimHash over word 3-shingles: syndicated copies differ in a few bits."""
     words = _WORD.findall(normalize_for_hash(text))
     shingles = [" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))]
-    weights = [0] * 64
-    for shingle in shingles:
-        h = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    return sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    digests = b"".join(hashlib.blake2b(s.encode(), digest_size=8).digest() for s in shingles)
+    hashes = np.frombuffer(digests, dtype=">u8").astype(np.uint64)  # big-endian, as int.from_bytes
+    ones = ((hashes[:, None] >> _BITS) & np.uint64(1)).sum(axis=0)  # shingles with each bit set
+    # a bit is set when more shingles have it than not (weights: +1 set, -1 clear)
+    return sum(1 << bit for bit in range(64) if 2 * int(ones[bit]) > len(shingles))
 
 
 def hamming(a: int, b: int) -> int:

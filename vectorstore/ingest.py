@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -106,11 +107,70 @@ class _NearDuplicates:
         self.known.append((article.id, int(article.simhash, 16)))
 
 
+class _Committed:
+    """What this run knows of the store's committed articles, for the exact-duplicate check.
+
+    Read in batches (``fetch``: one store operation for up to ``LOOKAHEAD`` documents, taken
+    while none of this run's writes is in flight, so it never waits for one) and kept in step
+    with this run's own writes as they land (``landed``). Answers what ``find_by_hash`` and
+    ``committed_hashes`` would answer per document, without a store operation per document."""
+
+    def __init__(self, store: ArticleStore) -> None:
+        self.store = store
+        self.by_hash: dict[str, str] = {}  # content hash -> id of a committed article
+        self.by_id: dict[str, str] = {}  # article id -> its committed content hash
+        self.fetched: set[tuple[str, str]] = set()  # (id, hash) pairs already looked up
+
+    def knows(self, article: Article) -> bool:
+        return (article.id, article.content_hash) in self.fetched
+
+    def fetch(self, articles: Sequence[Article]) -> None:
+        """Look up the articles not looked up yet, in one store operation."""
+        todo = [a for a in articles if not self.knows(a)]
+        if not todo:
+            return
+        hashes = [a.content_hash for a in todo]
+        by_hash, by_id = self.store.committed_versions(hashes, [a.id for a in todo])
+        for text_hash in hashes:  # the store's answer replaces what this run assumed
+            if text_hash in by_hash:
+                self.by_hash[text_hash] = by_hash[text_hash]
+            else:
+                self.by_hash.pop(text_hash, None)
+        for article in todo:
+            if article.id in by_id:
+                self.by_id[article.id] = by_id[article.id]
+            else:
+                self.by_id.pop(article.id, None)
+            self.fetched.add((article.id, article.content_hash))
+
+    def stored(self, content_hash: str) -> bool:
+        return content_hash in self.by_hash
+
+    def replaces(self, article_id: str) -> bool:
+        return article_id in self.by_id
+
+    def landed(self, article: Article) -> None:
+        """This run committed ``article`` (replacing any earlier version with its id)."""
+        old = self.by_id.get(article.id)
+        if old is not None and self.by_hash.get(old) == article.id:
+            del self.by_hash[old]
+        self.by_id[article.id] = article.content_hash
+        self.by_hash[article.content_hash] = article.id
+
+    def forget(self) -> None:
+        """A write failed part-way perhaps: look everything up again."""
+        self.by_hash.clear()
+        self.by_id.clear()
+        self.fetched.clear()
+
+
 # One store write (and one embedding call, so the model sees full batches) per WRITE_BATCH
 # articles or WRITE_PASSAGES passages, whichever comes first: fewer Chroma commits, the same
 # all-or-nothing per article; a kill loses at most the batches in flight (two).
 WRITE_BATCH = 64
 WRITE_PASSAGES = 256
+# Documents looked up per duplicate check (``_Committed.fetch``): a few write batches ahead.
+LOOKAHEAD = 4 * WRITE_BATCH
 
 
 @dataclass
@@ -133,11 +193,14 @@ class _Pipeline:
         report: IngestReport,
         timings: IngestTimings,
         on_stored: Callable[[], None],
+        committed: _Committed,
     ) -> None:
         self.store = store
         self.report = report
         self.timings = timings
         self.on_stored = on_stored
+        self.committed = committed
+        self.before_write: Callable[[], None] = lambda: None
         self.pending: list[_Ready] = []
         self.in_flight: list[_Ready] = []
         self._future: Future[None] | None = None
@@ -172,6 +235,10 @@ class _Pipeline:
         finally:
             self.timings.store += time.perf_counter() - t0
         self.settle()
+        # No write in flight: store reads now wait for nobody. Only a look-ahead: when it
+        # fails, each document is looked up (and its error reported) when it is prepared.
+        with contextlib.suppress(Exception):
+            self.before_write()
         items = [(r.article, r.chunks) for r in batch]
         self.in_flight = batch
         self._future = self._writer.submit(self.store.put_many, items, vectors)
@@ -188,11 +255,13 @@ class _Pipeline:
         except StoreUnavailable:
             raise
         except Exception as exc:
+            self.committed.forget()
             self.report.failed.extend(
                 Failure(path=r.origin, error=f"store error: {exc}") for r in batch
             )
         else:
             for r in batch:
+                self.committed.landed(r.article)
                 _record(self.report, r)
         finally:
             self.timings.store += time.perf_counter() - t0
@@ -231,7 +300,14 @@ def ingest(
     timings = timings or IngestTimings()
     items = list(expand_sources(sources))
     near = _NearDuplicates(store, store.config.near_duplicate_bits)
+    committed = _Committed(store)
     current = [0, ""]
+    queue: list[Article | Exception] = []  # the current source's articles (or why not)
+    cursor = [0]  # position of the next one to prepare
+
+    def upcoming() -> list[Article]:
+        ahead = queue[cursor[0] : cursor[0] + LOOKAHEAD]
+        return [a for a in ahead if isinstance(a, Article)]
 
     def stored() -> None:
         if progress:  # the bar moves inside a large source (a JSONL file, a feed) too
@@ -239,7 +315,8 @@ def ingest(
                 current[0], len(items), f"{current[1]} ({report.added + report.replaced} stored)"
             )
 
-    pipeline = _Pipeline(store, report, timings, stored)
+    pipeline = _Pipeline(store, report, timings, stored, committed)
+    pipeline.before_write = lambda: committed.fetch(upcoming())
     try:
         for position, source in enumerate(items):
             current[:] = [position, source]
@@ -257,9 +334,15 @@ def ingest(
             finally:
                 timings.parse += time.perf_counter() - t0
             report.failed.extend(Failure(path=source, error=e) for e in errors)
-            for doc in docs:
+            queue[:] = [_try_build(doc) for doc in docs]
+            for position_in_source, (doc, article) in enumerate(zip(docs, queue, strict=True)):
+                cursor[0] = position_in_source
                 try:
-                    ready = _prepare(doc, store, report, near, timings, pipeline)
+                    if isinstance(article, Exception):
+                        raise article
+                    if not committed.knows(article):
+                        committed.fetch(upcoming())
+                    ready = _prepare(doc, article, store, report, near, timings, pipeline)
                 except StoreUnavailable:
                     raise
                 except Exception as exc:
@@ -269,6 +352,7 @@ def ingest(
                     continue
                 if ready is not None:
                     pipeline.add(ready)
+            queue.clear()
             pipeline.flush()  # a source's articles are written while the next one is read
         pipeline.drain()
     finally:
@@ -278,35 +362,50 @@ def ingest(
     return report
 
 
+def _try_build(doc: ParsedDocument) -> Article | Exception:
+    """``build_article``, or the error it raised (reported for that document alone)."""
+    try:
+        return build_article(doc)
+    except Exception as exc:  # a malformed URL (urlsplit) must not lose the source
+        return exc
+
+
 def _prepare(
     doc: ParsedDocument,
+    article: Article,
     store: ArticleStore,
     report: IngestReport,
     near: _NearDuplicates,
     timings: IngestTimings,
     pipeline: _Pipeline,
 ) -> _Ready | None:
-    """The article, chunks and flags of one document, or None when it is already stored."""
-    article = build_article(doc)
+    """The article, chunks and flags of one document, or None when it is already stored
+    (committed, or accepted earlier in this run and not yet known to have failed)."""
     unsettled = pipeline.unsettled()
     if any(r.article.content_hash == article.content_hash for r in unsettled):
         report.skipped += 1
         return None
     if any(r.article.id == article.id for r in unsettled):
         pipeline.drain()  # a second version of an article in the batch: store the first first
-    if store.find_by_hash(article.content_hash) is not None:
+    committed = pipeline.committed
+    if not committed.knows(article):  # forgotten after a failed write
+        committed.fetch([article])
+    holder = committed.by_hash.get(article.content_hash)
+    if holder is not None and any(r.article.id == holder for r in pipeline.unsettled()):
+        pipeline.drain()  # that text is being replaced in the batch: decide once it has landed
+        if not committed.knows(article):
+            committed.fetch([article])
+    if committed.stored(article.content_hash):
         report.skipped += 1
         return None
-    replaces = bool(store.committed_hashes([article.id]))
+    replaces = committed.replaces(article.id)
     t0 = time.perf_counter()
     chunks = chunk_article(
         article.id, article.text, store.config.chunk_chars, store.config.chunk_overlap_sentences
     )
     timings.chunk += time.perf_counter() - t0
     duplicate_of = near.match(article)
-    article = Article(
-        **{**article.to_dict(), "chunk_count": len(chunks), "near_duplicate_of": duplicate_of}
-    )
+    article = dataclasses.replace(article, chunk_count=len(chunks), near_duplicate_of=duplicate_of)
     near.add(article)
     return _Ready(article, chunks, replaces, doc.origin)
 

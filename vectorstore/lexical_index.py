@@ -1069,6 +1069,24 @@ class BM25Index:
             )
         return None if row is None else str(row[0])
 
+    def articles_with_hashes(self, content_hashes: Sequence[str]) -> dict[str, list[str]]:
+        """``{content_hash: [article_id, ...]}`` of the indexed articles among ``content_hashes``
+        (one query per 500 hashes: ingest checks a whole batch of documents at once)."""
+        out: dict[str, list[str]] = {}
+        with self._mutex:
+            con = self._db()
+            for begin in range(0, len(content_hashes), 500):
+                part = list(content_hashes[begin : begin + 500])
+                marks = ",".join("?" * len(part))
+                rows = con.execute(
+                    f"SELECT content_hash, article_id FROM articles "  # noqa: S608
+                    f"WHERE content_hash IN ({marks}) ORDER BY article_id",
+                    part,
+                )
+                for content_hash, article_id in rows:
+                    out.setdefault(str(content_hash), []).append(str(article_id))
+        return out
+
     def article_count(self) -> int:
         with self._mutex:
             return int(self._db().execute("SELECT COUNT(*) FROM articles").fetchone()[0])

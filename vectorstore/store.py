@@ -768,6 +768,29 @@ class ArticleStore:
 
         return self._call(read)
 
+    def committed_versions(
+        self, content_hashes: Sequence[str], article_ids: Sequence[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """``find_by_hash`` and ``committed_hashes`` for many documents in one store operation:
+        ``({content_hash: article_id}, {article_id: content_hash})`` of the committed articles
+        among ``content_hashes`` and ``article_ids``. As in ``find_by_hash``, an article the
+        lexical index holds counts only when its Chroma record exists (one read for all)."""
+
+        def read() -> tuple[dict[str, str], dict[str, str]]:
+            self._lexical_ready()
+            candidates = self.lexical.articles_with_hashes(sorted(set(content_hashes)))
+            wanted = sorted({i for ids in candidates.values() for i in ids})
+            present = set(self._get_by_ids(self._articles_col, wanted, [])["ids"])
+            by_hash = {
+                h: next(i for i in ids if i in present)
+                for h, ids in candidates.items()
+                if any(i in present for i in ids)
+            }
+            by_id = {i: h for i, (h, _) in self.lexical.known(sorted(set(article_ids))).items()}
+            return by_hash, by_id
+
+        return self._call(read)
+
     def committed_hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
         """``{article_id: content_hash}`` of the committed articles among ``article_ids``
         (the lexical index's view: no Chroma read)."""

@@ -23,9 +23,9 @@ from vectorstore.models import ParsedDocument
 
 from .clean import clean_text
 from .errors import ParseError, check_article_length
+from .language import detect_language
 from .metadata import (
     clean_field,
-    detect_language,
     language_tag,
     normalize_date,
     split_publisher,

@@ -14,7 +14,8 @@ from vectorstore.models import ParsedDocument
 from .clean import clean_text
 from .decode import normalize_text
 from .errors import ParseError, check_article_length
-from .metadata import clean_field, detect_language, language_tag, normalize_date, split_publisher
+from .language import detect_language
+from .metadata import clean_field, language_tag, normalize_date, split_publisher
 from .text import shorten_title
 
 

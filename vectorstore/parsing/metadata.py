@@ -6,10 +6,6 @@ import re
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 
-from langdetect import DetectorFactory, detect_langs
-
-DetectorFactory.seed = 0  # langdetect is random by default; the same text must give the same answer
-
 _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S%z",
     "%Y-%m-%d %H:%M:%S",
@@ -114,20 +110,6 @@ def split_publisher(title: str) -> tuple[str, str | None]:
     ):
         return head, tail
     return title, None
-
-
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of the first ~2000 characters, or None when langdetect cannot tell."""
-    sample = text[:2000]
-    if sum(1 for c in sample if c.isalpha()) < 20:
-        return None
-    try:
-        guesses = detect_langs(sample)
-    except Exception:  # noqa: BLE001 - LangDetectException and friends: unknown is fine
-        return None
-    if not guesses:
-        return None
-    return guesses[0].lang.split("-")[0].lower() if guesses[0].lang != "zh-cn" else "zh"
 
 
 def language_tag(value: str | None) -> str | None:

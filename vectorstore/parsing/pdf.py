@@ -17,7 +17,8 @@ from vectorstore.models import ParsedDocument
 from .clean import clean_text
 from .decode import normalize_text, sniff_binary
 from .errors import ParseError, check_article_length
-from .metadata import clean_field, detect_language, normalize_date, split_publisher
+from .language import detect_language
+from .metadata import clean_field, normalize_date, split_publisher
 from .text import headline_from_line
 
 log = logging.getLogger(__name__)

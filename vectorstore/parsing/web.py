@@ -37,7 +37,8 @@ from vectorstore.models import ParsedDocument
 from .decode import decode_bytes, sniff_binary, sniff_meta_charset
 from .errors import ParseError, check_file_size, format_size
 from .html import html_fragment_to_text, is_html, parse_html
-from .metadata import clean_field, detect_language, normalize_date
+from .language import detect_language
+from .metadata import clean_field, normalize_date
 from .pdf import parse_pdf
 from .text import parse_text, shorten_title
 
