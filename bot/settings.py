@@ -121,6 +121,14 @@ class AnswerSettings(_Section):
     """Share of a side's names and numbers its sources' passage must hold to report it."""
     side_similarity: float = 0.6
     """Or: MiniLM similarity of the side to the passage's closest sentence (a paraphrase)."""
+    cite_min_score: float = 0.55
+    """A sentence is quoted for a facet of the question (``bot.answer.citing``) only when its
+    similarity to the facet plus half the share of the facet's words it holds reaches this."""
+    cite_answer_bonus: float = 0.1
+    """Added to a sentence's score for a facet when it holds the short answer (name, figure,
+    date) or is the quote the answer was read from."""
+    cite_max_quotes: int = 4
+    """At most this many quotes per answer (one per facet of the question)."""
 
 
 class ClaimSettings(_Section):

@@ -42,6 +42,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.answer.citing import requote
 from bot.answer.evidence import assess, decide, excerpt, select_for_model
 from bot.answer.extractive import extractive_answer
 from bot.answer.question import Question
@@ -126,6 +127,7 @@ def answer_question(
     settled = settle(bot, read, evidence, filters)
     if settled is not None and settled.citations:
         log.info("settled by code: %r", settled.short_answer)
+        settled = requote(bot, read, evidence, settled)
         if on_short and settled.short_answer:
             on_short(settled.short_answer)
         if on_token:

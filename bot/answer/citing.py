@@ -1,0 +1,254 @@
+"""Which quotes an answer shows: per clause of the question, the one sentence that bears on it.
+
+A multi-part question ("…, as reported by TechCrunch, … and according to The Verge, …") asks
+about several facets, often each in its own publication. The quotes shown are chosen per facet
+(``HybridRetriever.analyse`` cuts the question into clauses and finds the publications each
+names): for each facet, the sentence of that facet's sources that bears most on it (MiniLM
+similarity plus the share of the facet's words it holds). So a two-source question gets a
+quote per source; a quote that bears on no facet is not shown; a source is quoted twice only
+when two facets need it; a syndicated sentence (the same words in two articles) is quoted once.
+
+The short answer's own quotes stay first candidates: a quote holding the answer (its name,
+figure or date) is preferred for each facet, and when no chosen quote holds it, the quote the
+answer was read from is kept, so an answer is never shown without the quote it comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from bot.answer.evidence import Evidence
+from bot.answer.extractive import quote_line
+from bot.answer.question import Question
+from bot.retrieval.query import QueryAnalysis
+from bot.settings import AnswerSettings
+from bot.text.similarity import cosine
+from bot.text.untrusted import looks_like_instruction
+from bot.text.words import Term, claim_stems, claim_terms, coverage, with_capitals
+from bot.types import Citation
+from vectorstore.fingerprint import hamming, normalize_for_hash, simhash
+from vectorstore.models import ScoredChunk
+from vectorstore.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+
+    from bot.answer.short import Settled
+    from bot.service import Briefbot
+
+MIN_FACET_TERMS = 2
+"""A clause with fewer content words ("as reported by X") says nothing of its own to quote for."""
+
+COPY_BITS = 3
+"""SimHash distance under which two sentences are one syndicated sentence (``fingerprint``)."""
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One part of the question a quote should bear on, and the sources it is asked of."""
+
+    text: str
+    terms: tuple[Term, ...]
+    sources: tuple[str, ...] = ()
+    """Stored source names; empty means any source."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence that may be quoted: a span of one passage's article."""
+
+    passage: ScoredChunk
+    start: int
+    end: int
+    answer: bool = False
+    """Holds the short answer (its name, figure or date) or is the quote it was read from."""
+
+    @property
+    def text(self) -> str:
+        assert self.passage.article is not None
+        return self.passage.article.text[self.start : self.end]
+
+    @property
+    def source(self) -> str:
+        assert self.passage.article is not None
+        return self.passage.article.source or ""
+
+
+def facets(analysis: QueryAnalysis, question: Question) -> list[Facet]:
+    """The question's clauses that say something, each with the sources it names (a clause
+    naming none is asked of every source the question names); a one-part question is one
+    facet."""
+    named = analysis.named_sources()
+    out = []
+    for clause in analysis.clauses:
+        terms = tuple(claim_terms(clause.text))
+        if len(terms) >= MIN_FACET_TERMS:
+            out.append(Facet(clause.text, terms, clause.sources or named))
+        elif out and clause.sources:  # "… as reported by X": X is asked about the clause before
+            last = out[-1]
+            out[-1] = Facet(
+                last.text, last.terms, tuple(dict.fromkeys(last.sources + clause.sources))
+            )
+    if not out:
+        text = analysis.topic or question.focus
+        out.append(Facet(text, tuple(claim_terms(text)) or question.focus_terms, named))
+    return out
+
+
+def candidates(
+    evidence: Sequence[Evidence],
+    anchors: Sequence[tuple[ScoredChunk, Citation]] = (),
+    passages: int = 10,
+) -> list[Candidate]:
+    """The short answer's own quotes (marked ``answer``), then the sentences of their passages
+    and of the best retrieved passages (injected instructions are never evidence)."""
+    out = [Candidate(p, c.start, c.end, answer=True) for p, c in anchors if p.article is not None]
+    seen = {(c.passage.chunk.article_id, c.start, c.end) for c in out}
+    chunks = list({p.chunk.id: p for p, _ in anchors}.values())
+    chunks += [ev.passage for ev in evidence[:passages]]
+    for passage in chunks:
+        article = passage.article
+        assert article is not None
+        for start, end in sentence_spans(article.text, passage.chunk.start, passage.chunk.end):
+            key = (article.id, start, end)
+            if key in seen or looks_like_instruction(article.text[start:end]):
+                continue
+            seen.add(key)
+            out.append(Candidate(passage, start, end))
+    return out
+
+
+def _holds(text: str, words: set[str]) -> bool:
+    return bool(words) and words <= with_capitals(claim_stems(text))
+
+
+def _copies(a: Candidate, b: Candidate) -> bool:
+    """The same sentence twice: overlapping spans of one article, or syndicated copies."""
+    if a.passage.chunk.article_id == b.passage.chunk.article_id and (
+        a.start < b.end and b.start < a.end
+    ):
+        return True
+    ta, tb = normalize_for_hash(a.text), normalize_for_hash(b.text)
+    if ta == tb:
+        return True
+    return len(ta.split()) >= 8 and hamming(simhash(ta), simhash(tb)) <= COPY_BITS
+
+
+def choose(
+    question_facets: Sequence[Facet],
+    pool: Sequence[Candidate],
+    embeddings: Embeddings,
+    short_answer: str | None,
+    thresholds: AnswerSettings,
+) -> list[Candidate]:
+    """One sentence per facet, best pairs first: each facet's best sentence of its sources
+    (similarity + half the share of its words held, plus ``thresholds.cite_answer_bonus`` when
+    the sentence holds the short answer), at least ``thresholds.cite_min_score``; a sentence
+    (or its syndicated copy) serves one facet; in question order."""
+    if not question_facets or not pool:
+        return []
+    answer_words = (
+        {t.stem for t in claim_terms(short_answer)}
+        if short_answer and short_answer not in ("Yes", "No")
+        else set()
+    )
+    facet_vectors = embeddings.embed_documents([f.text for f in question_facets])
+    vectors = embeddings.embed_documents([c.text for c in pool])
+    scored: list[tuple[float, int, int]] = []
+    for fi, (facet, fv) in enumerate(zip(question_facets, facet_vectors, strict=True)):
+        for ci, (cand, cv) in enumerate(zip(pool, vectors, strict=True)):
+            if facet.sources and cand.source not in facet.sources:
+                continue
+            stems = with_capitals(claim_stems(cand.text))
+            score = cosine(fv, cv) + 0.5 * coverage(facet.terms, stems)
+            if cand.answer or _holds(cand.text, answer_words):
+                score += thresholds.cite_answer_bonus
+            if score >= thresholds.cite_min_score:
+                scored.append((score, fi, ci))
+    scored.sort(key=lambda x: -x[0])
+    chosen: dict[int, Candidate] = {}
+    for _score, fi, ci in scored:
+        cand = pool[ci]
+        if fi in chosen or any(_copies(cand, other) for other in chosen.values()):
+            continue
+        chosen[fi] = cand
+    picks = [chosen[fi] for fi in sorted(chosen)]
+    anchor = next((c for c in pool if c.answer), None)
+    if anchor is not None and not any(c.answer or _holds(c.text, answer_words) for c in picks):
+        picks.insert(0, anchor)  # the quote the short answer was read from is always shown
+    return picks
+
+
+def quote_lines(
+    picks: Sequence[Candidate], focus: str, limit: int
+) -> tuple[str, list[Citation], list[ScoredChunk]]:
+    """``Source: “…” [n]`` lines for the picks (balanced marks, verified), at most ``limit``."""
+    from bot.answer.short import quotable_span
+
+    lines: list[str] = []
+    citations: list[Citation] = []
+    used: list[ScoredChunk] = []
+    for pick in picks:
+        if len(citations) >= limit:
+            break
+        article = pick.passage.article
+        assert article is not None
+        span = quotable_span(article.text, pick.start, pick.end, focus)
+        if span is None or any(
+            c.article_id == article.id and c.start < span[1] and span[0] < c.end for c in citations
+        ):
+            continue
+        line, citation = quote_line(len(citations) + 1, pick.passage, *span)
+        if citation.verified:
+            lines.append(line)
+            citations.append(citation)
+            used.append(pick.passage)
+    return "\n".join(lines), citations, used
+
+
+def cite_facets(
+    analysis: QueryAnalysis,
+    question: Question,
+    evidence: Sequence[Evidence],
+    anchors: Sequence[tuple[ScoredChunk, Citation]],
+    short_answer: str | None,
+    embeddings: Embeddings,
+    thresholds: AnswerSettings,
+) -> tuple[str, list[Citation], list[ScoredChunk]] | None:
+    """The answer's quote lines chosen per facet of the question (see the module), or None when
+    no facet finds a sentence (the caller keeps its own quotes)."""
+    question_facets = facets(analysis, question)
+    pool = candidates(evidence, anchors)
+    picks = choose(question_facets, pool, embeddings, short_answer, thresholds)
+    if not picks:
+        return None
+    text, citations, used = quote_lines(picks, question.focus, thresholds.cite_max_quotes)
+    return (text, citations, used) if citations else None
+
+
+REQUOTED_KINDS = ("who", "which", "yes_no", "compare", "order", "how_many", "when")
+"""Kinds whose settled quotes are re-chosen per facet; "what X said" keeps X's own words."""
+
+
+def requote(
+    bot: Briefbot, question: Question, evidence: Sequence[Evidence], settled: Settled
+) -> Settled:
+    """``settled`` with its quotes chosen per facet of the question (:func:`cite_facets`); the
+    short answer is unchanged, and kept as it was when no facet finds a sentence."""
+    if question.kind not in REQUOTED_KINDS:
+        return settled
+    chosen = cite_facets(
+        bot.retriever.analyse(question.text),
+        question,
+        evidence,
+        list(zip(settled.used, settled.citations, strict=False)),
+        settled.short_answer,
+        bot.sentence_embeddings,
+        bot.settings.answer,
+    )
+    if chosen is None:
+        return settled
+    text, citations, used = chosen
+    return replace(settled, text=text, citations=citations, used=used)
