@@ -15,6 +15,7 @@ answer was read from is kept, so an answer is never shown without the quote it c
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -31,6 +32,8 @@ from bot.types import Citation
 from vectorstore.fingerprint import hamming, normalize_for_hash, simhash
 from vectorstore.models import ScoredChunk
 from vectorstore.sentences import sentence_spans
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -120,8 +123,9 @@ def candidates(
     return out
 
 
-def _holds(text: str, words: set[str]) -> bool:
-    return bool(words) and words <= with_capitals(claim_stems(text))
+def _holds(text: str, answer: Sequence[Term]) -> bool:
+    """Does the sentence name the short answer ("Bankman-Fried" names "Sam Bankman-Fried")?"""
+    return bool(answer) and coverage(answer, with_capitals(claim_stems(text))) >= 0.5
 
 
 def _copies(a: Candidate, b: Candidate) -> bool:
@@ -150,9 +154,7 @@ def choose(
     if not question_facets or not pool:
         return []
     answer_words = (
-        {t.stem for t in claim_terms(short_answer)}
-        if short_answer and short_answer not in ("Yes", "No")
-        else set()
+        claim_terms(short_answer) if short_answer and short_answer not in ("Yes", "No") else []
     )
     facet_vectors = embeddings.embed_documents([f.text for f in question_facets])
     vectors = embeddings.embed_documents([c.text for c in pool])
@@ -174,6 +176,7 @@ def choose(
         if fi in chosen or any(_copies(cand, other) for other in chosen.values()):
             continue
         chosen[fi] = cand
+        log.debug("facet %d %r: %.3f %r", fi, question_facets[fi].text, _score, cand.text)
     picks = [chosen[fi] for fi in sorted(chosen)]
     anchor = next((c for c in pool if c.answer), None)
     if anchor is not None and not any(c.answer or _holds(c.text, answer_words) for c in picks):
