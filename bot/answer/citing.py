@@ -25,6 +25,7 @@ from bot.answer.extractive import quote_line
 from bot.answer.question import Question
 from bot.retrieval.query import QueryAnalysis
 from bot.settings import AnswerSettings
+from bot.text.dates import DateMention, parse_article_date
 from bot.text.similarity import cosine
 from bot.text.untrusted import looks_like_instruction
 from bot.text.words import Term, claim_stems, claim_terms, coverage, with_capitals
@@ -56,6 +57,10 @@ class Facet:
     terms: tuple[Term, ...]
     sources: tuple[str, ...] = ()
     """Stored source names; empty means any source."""
+    own: bool = False
+    """The clause names its sources itself (else it is asked of the question's, or any)."""
+    dates: tuple[DateMention, ...] = ()
+    """Days or months the clause names ("the report published on October 13, 2023")."""
 
 
 @dataclass(frozen=True)
@@ -88,12 +93,19 @@ def facets(analysis: QueryAnalysis, question: Question) -> list[Facet]:
     for clause in analysis.clauses:
         terms = tuple(claim_terms(clause.text))
         if len(terms) >= MIN_FACET_TERMS:
-            out.append(Facet(clause.text, terms, clause.sources or named))
+            out.append(
+                Facet(
+                    clause.text,
+                    terms,
+                    clause.sources or named,
+                    bool(clause.sources),
+                    clause.dates,
+                )
+            )
         elif out and clause.sources:  # "… as reported by X": X is asked about the clause before
             last = out[-1]
-            out[-1] = Facet(
-                last.text, last.terms, tuple(dict.fromkeys(last.sources + clause.sources))
-            )
+            sources = tuple(dict.fromkeys((last.sources if last.own else ()) + clause.sources))
+            out[-1] = replace(last, sources=sources, own=True, dates=last.dates + clause.dates)
     if not out:
         text = analysis.topic or question.focus
         out.append(Facet(text, tuple(claim_terms(text)) or question.focus_terms, named))
@@ -128,6 +140,22 @@ def _holds(text: str, answer: Sequence[Term]) -> bool:
     return bool(answer) and coverage(answer, with_capitals(claim_stems(text))) >= 0.5
 
 
+def published_on(passage: ScoredChunk, dates: Sequence[DateMention]) -> bool:
+    """Was the passage's article published on a day (or in a month) the clause names?"""
+    article = passage.article
+    day = parse_article_date(article.published_at) if article else None
+    if day is None:
+        return False
+    for mention in dates:
+        if mention.kind not in ("date", "month") or mention.month != day.month:
+            continue
+        if mention.year not in (None, day.year):
+            continue
+        if mention.kind == "month" or mention.day == day.day:
+            return True
+    return False
+
+
 def _copies(a: Candidate, b: Candidate) -> bool:
     """The same sentence twice: overlapping spans of one article, or syndicated copies."""
     if a.passage.chunk.article_id == b.passage.chunk.article_id and (
@@ -146,11 +174,13 @@ def choose(
     embeddings: Embeddings,
     short_answer: str | None,
     thresholds: AnswerSettings,
+    floor: float = 0.0,
 ) -> list[Candidate]:
     """One sentence per facet, best pairs first: each facet's best sentence of its sources
     (similarity + half the share of its words held, plus ``thresholds.cite_answer_bonus`` when
     the sentence holds the short answer), at least ``thresholds.cite_min_score``; a sentence
-    (or its syndicated copy) serves one facet; in question order."""
+    (or its syndicated copy) serves one facet; in question order. ``floor`` raises the minimum
+    score."""
     if not question_facets or not pool:
         return []
     answer_words = (
@@ -167,7 +197,10 @@ def choose(
             score = cosine(fv, cv) + 0.5 * coverage(facet.terms, stems)
             if cand.answer or _holds(cand.text, answer_words):
                 score += thresholds.cite_answer_bonus
-            if score >= thresholds.cite_min_score:
+            if facet.dates and published_on(cand.passage, facet.dates):
+                score += thresholds.cite_date_bonus
+            minimum = thresholds.cite_min_score if facet.own else thresholds.cite_min_inherited
+            if score >= max(minimum, floor):
                 scored.append((score, fi, ci))
     scored.sort(key=lambda x: -x[0])
     chosen: dict[int, Candidate] = {}
@@ -176,7 +209,15 @@ def choose(
         if fi in chosen or any(_copies(cand, other) for other in chosen.values()):
             continue
         chosen[fi] = cand
-        log.debug("facet %d %r: %.3f %r", fi, question_facets[fi].text, _score, cand.text)
+        log.debug(
+            "facet %d %r: %.3f %r %s %s",
+            fi,
+            question_facets[fi].text,
+            _score,
+            cand.text,
+            question_facets[fi].own,
+            published_on(cand.passage, question_facets[fi].dates),
+        )
     picks = [chosen[fi] for fi in sorted(chosen)]
     anchor = next((c for c in pool if c.answer), None)
     if anchor is not None and not any(c.answer or _holds(c.text, answer_words) for c in picks):
@@ -219,20 +260,29 @@ def cite_facets(
     short_answer: str | None,
     embeddings: Embeddings,
     thresholds: AnswerSettings,
+    keep_anchors: bool = False,
 ) -> tuple[str, list[Citation], list[ScoredChunk]] | None:
     """The answer's quote lines chosen per facet of the question (see the module), or None when
-    no facet finds a sentence (the caller keeps its own quotes)."""
+    no facet finds a sentence (the caller keeps its own quotes). With ``keep_anchors`` the
+    anchors (a yes/no answer's per-side quotes, which its verdict rests on) all stay, and a
+    facet's sentence is added only when it scores ``thresholds.cite_min_added``."""
     question_facets = facets(analysis, question)
     pool = candidates(evidence, anchors)
-    picks = choose(question_facets, pool, embeddings, short_answer, thresholds)
+    floor = thresholds.cite_min_added if keep_anchors else 0.0
+    picks = choose(question_facets, pool, embeddings, short_answer, thresholds, floor)
+    if keep_anchors:
+        kept = [c for c in pool if c.answer]
+        picks = kept + [p for p in picks if not any(_copies(p, k) for k in kept)]
     if not picks:
         return None
     text, citations, used = quote_lines(picks, question.focus, thresholds.cite_max_quotes)
     return (text, citations, used) if citations else None
 
 
-REQUOTED_KINDS = ("who", "which", "yes_no", "compare", "order", "how_many", "when")
+REQUOTED_KINDS = ("who", "which", "how_many", "when")
 """Kinds whose settled quotes are re-chosen per facet; "what X said" keeps X's own words."""
+SIDED_KINDS = ("yes_no", "compare", "order")
+"""Kinds whose settled quotes (one per side, checked) stay, completed per facet."""
 
 
 def requote(
@@ -240,7 +290,7 @@ def requote(
 ) -> Settled:
     """``settled`` with its quotes chosen per facet of the question (:func:`cite_facets`); the
     short answer is unchanged, and kept as it was when no facet finds a sentence."""
-    if question.kind not in REQUOTED_KINDS:
+    if question.kind not in REQUOTED_KINDS + SIDED_KINDS:
         return settled
     chosen = cite_facets(
         bot.retriever.analyse(question.text),
@@ -250,6 +300,7 @@ def requote(
         settled.short_answer,
         bot.sentence_embeddings,
         bot.settings.answer,
+        keep_anchors=question.kind in SIDED_KINDS,
     )
     if chosen is None:
         return settled
