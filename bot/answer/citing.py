@@ -16,6 +16,7 @@ answer was read from is kept, so an answer is never shown without the quote it c
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -84,6 +85,21 @@ class Candidate:
         return self.passage.article.source or ""
 
 
+_ASKED_FOR = re.compile(
+    r"^\s*(?:who|whom|which|what)\b(?:\s+(?:is|are|was|were)\s+(?:the|an?)\b)?"
+    r"(?:\s+(?:type|kind|sort)s?\s+of\b)?"
+    r"(?:(?:\s+[\w'’-]+){1,2}(?=\s*,|\s+(?:is|are|was|were|has|have|had|that|who|whose|which)\b))?"
+    r"(?:\s+(?:that|who|whose|which)\b)?\s*,?",
+    re.IGNORECASE,
+)
+
+
+def clause_content(text: str) -> str:
+    """A clause without the question's opening ("Who is the individual that", "Which company,"):
+    what a quote must bear on is the rest."""
+    return _ASKED_FOR.sub("", text, count=1).strip(" ,") or text
+
+
 def facets(analysis: QueryAnalysis, question: Question) -> list[Facet]:
     """The question's clauses that say something, each with the sources it names (a clause
     naming none is asked of every source the question names); a one-part question is one
@@ -91,11 +107,12 @@ def facets(analysis: QueryAnalysis, question: Question) -> list[Facet]:
     named = analysis.named_sources()
     out = []
     for clause in analysis.clauses:
-        terms = tuple(claim_terms(clause.text))
+        text = clause_content(clause.text)
+        terms = tuple(claim_terms(text))
         if len(terms) >= MIN_FACET_TERMS:
             out.append(
                 Facet(
-                    clause.text,
+                    text,
                     terms,
                     clause.sources or named,
                     bool(clause.sources),
@@ -107,7 +124,7 @@ def facets(analysis: QueryAnalysis, question: Question) -> list[Facet]:
             sources = tuple(dict.fromkeys((last.sources if last.own else ()) + clause.sources))
             out[-1] = replace(last, sources=sources, own=True, dates=last.dates + clause.dates)
     if not out:
-        text = analysis.topic or question.focus
+        text = clause_content(analysis.topic or question.focus)
         out.append(Facet(text, tuple(claim_terms(text)) or question.focus_terms, named))
     return out
 
