@@ -30,7 +30,7 @@ from bot.text.dates import DateMention, parse_article_date
 from bot.text.similarity import cosine
 from bot.text.untrusted import looks_like_instruction
 from bot.text.words import Term, claim_stems, claim_terms, coverage, with_capitals
-from bot.types import Citation
+from bot.types import Citation, SearchFilters
 from vectorstore.fingerprint import hamming, normalize_for_hash, simhash
 from vectorstore.models import ScoredChunk
 from vectorstore.sentences import sentence_spans
@@ -133,13 +133,15 @@ def candidates(
     evidence: Sequence[Evidence],
     anchors: Sequence[tuple[ScoredChunk, Citation]] = (),
     passages: int = 10,
+    extra: Sequence[ScoredChunk] = (),
 ) -> list[Candidate]:
-    """The short answer's own quotes (marked ``answer``), then the sentences of their passages
-    and of the best retrieved passages (injected instructions are never evidence)."""
+    """The short answer's own quotes (marked ``answer``), then the sentences of their passages,
+    of the best retrieved passages and of ``extra`` ones (found per clause in its own sources);
+    injected instructions are never evidence."""
     out = [Candidate(p, c.start, c.end, answer=True) for p, c in anchors if p.article is not None]
     seen = {(c.passage.chunk.article_id, c.start, c.end) for c in out}
     chunks = list({p.chunk.id: p for p, _ in anchors}.values())
-    chunks += [ev.passage for ev in evidence[:passages]]
+    chunks += [ev.passage for ev in evidence[:passages]] + [p for p in extra if p.article]
     for passage in chunks:
         article = passage.article
         assert article is not None
@@ -270,7 +272,7 @@ def quote_lines(
 
 
 def cite_facets(
-    analysis: QueryAnalysis,
+    question_facets: Sequence[Facet],
     question: Question,
     evidence: Sequence[Evidence],
     anchors: Sequence[tuple[ScoredChunk, Citation]],
@@ -278,13 +280,13 @@ def cite_facets(
     embeddings: Embeddings,
     thresholds: AnswerSettings,
     keep_anchors: bool = False,
+    extra: Sequence[ScoredChunk] = (),
 ) -> tuple[str, list[Citation], list[ScoredChunk]] | None:
     """The answer's quote lines chosen per facet of the question (see the module), or None when
     no facet finds a sentence (the caller keeps its own quotes). With ``keep_anchors`` the
     anchors (a yes/no answer's per-side quotes, which its verdict rests on) all stay, and a
     facet's sentence is added only when it scores ``thresholds.cite_min_added``."""
-    question_facets = facets(analysis, question)
-    pool = candidates(evidence, anchors)
+    pool = candidates(evidence, anchors, extra=extra)
     floor = thresholds.cite_min_added if keep_anchors else 0.0
     picks = choose(question_facets, pool, embeddings, short_answer, thresholds, floor)
     if keep_anchors:
@@ -302,6 +304,16 @@ SIDED_KINDS = ("yes_no", "compare", "order")
 """Kinds whose settled quotes (one per side, checked) stay, completed per facet."""
 
 
+def _own_passages(bot: Briefbot, facet: Facet) -> list[ScoredChunk]:
+    """Passages of the clause's own sources found for the clause alone: the whole question's
+    retrieval may have missed the one article a clause asks about."""
+    if not facet.own:
+        return []
+    scope = SearchFilters(sources=facet.sources)
+    k = bot.settings.answer.cite_passages_per_clause
+    return [p for p in bot.retriever.retrieve(facet.text, k=k, filters=scope) if p.article]
+
+
 def requote(
     bot: Briefbot, question: Question, evidence: Sequence[Evidence], settled: Settled
 ) -> Settled:
@@ -309,8 +321,9 @@ def requote(
     short answer is unchanged, and kept as it was when no facet finds a sentence."""
     if question.kind not in REQUOTED_KINDS + SIDED_KINDS:
         return settled
+    question_facets = facets(bot.retriever.analyse(question.text), question)
     chosen = cite_facets(
-        bot.retriever.analyse(question.text),
+        question_facets,
         question,
         evidence,
         list(zip(settled.used, settled.citations, strict=False)),
@@ -318,6 +331,7 @@ def requote(
         bot.sentence_embeddings,
         bot.settings.answer,
         keep_anchors=question.kind in SIDED_KINDS,
+        extra=[p for f in question_facets for p in _own_passages(bot, f)],
     )
     if chosen is None:
         return settled

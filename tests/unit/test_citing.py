@@ -63,7 +63,7 @@ def two_source_analysis() -> QueryAnalysis:
 def test_a_two_source_question_gets_one_quote_per_source_on_its_own_clause() -> None:
     verge, crunch = passage("v1", "The Verge", VERGE_TEXT), passage("t1", "TechCrunch", CRUNCH_TEXT)
     text, citations, used = cite_facets(
-        two_source_analysis(),
+        facets(two_source_analysis(), Question.read(QUESTION)),
         Question.read(QUESTION),
         evidence_of(verge, crunch),
         [],
@@ -121,7 +121,7 @@ def test_an_off_question_quote_of_the_short_answer_is_dropped_when_a_clause_quot
     assert crunch.article is not None
     anchor = make_citation(1, crunch.article, start, end)  # names Google, bears on no clause
     result = cite_facets(
-        two_source_analysis(),
+        facets(two_source_analysis(), Question.read(QUESTION)),
         Question.read(QUESTION),
         evidence_of(verge, crunch),
         [(crunch, anchor)],
@@ -174,7 +174,7 @@ def test_yes_no_answers_keep_their_side_quotes() -> None:
     start = CRUNCH_TEXT.index("Google released")
     side = make_citation(1, crunch.article, start, CRUNCH_TEXT.index("The weather") - 1)
     result = cite_facets(
-        two_source_analysis(),
+        facets(two_source_analysis(), Question.read(QUESTION)),
         Question.read(QUESTION),
         evidence_of(verge, crunch),
         [(crunch, side)],
