@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from bot.answer.evidence import Evidence
@@ -154,9 +155,22 @@ def candidates(
     return out
 
 
+@lru_cache(maxsize=4096)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(with_capitals(claim_stems(text)))
+
+
 def _holds(text: str, answer: Sequence[Term]) -> bool:
     """Does the sentence name the short answer ("Bankman-Fried" names "Sam Bankman-Fried")?"""
-    return bool(answer) and coverage(answer, with_capitals(claim_stems(text))) >= 0.5
+    return bool(answer) and coverage(answer, set(_stems(text))) >= 0.5
+
+
+@lru_cache(maxsize=4096)
+def _fingerprint(text: str) -> tuple[str, int | None]:
+    """The sentence as compared for syndication: normalised words, and their SimHash when the
+    sentence is long enough for one to mean anything."""
+    norm = normalize_for_hash(text)
+    return norm, simhash(norm) if len(norm.split()) >= 8 else None
 
 
 def published_on(passage: ScoredChunk, dates: Sequence[DateMention]) -> bool:
@@ -181,10 +195,10 @@ def _copies(a: Candidate, b: Candidate) -> bool:
         a.start < b.end and b.start < a.end
     ):
         return True
-    ta, tb = normalize_for_hash(a.text), normalize_for_hash(b.text)
+    (ta, ha), (tb, hb) = _fingerprint(a.text), _fingerprint(b.text)
     if ta == tb:
         return True
-    return len(ta.split()) >= 8 and hamming(simhash(ta), simhash(tb)) <= COPY_BITS
+    return ha is not None and hb is not None and hamming(ha, hb) <= COPY_BITS
 
 
 def choose(
@@ -207,14 +221,15 @@ def choose(
     )
     facet_vectors = embeddings.embed_documents([f.text for f in question_facets])
     vectors = embeddings.embed_documents([c.text for c in pool])
+    stems = [set(_stems(c.text)) for c in pool]
+    holds = [c.answer or _holds(c.text, answer_words) for c in pool]
     scored: list[tuple[float, int, int]] = []
     for fi, (facet, fv) in enumerate(zip(question_facets, facet_vectors, strict=True)):
         for ci, (cand, cv) in enumerate(zip(pool, vectors, strict=True)):
             if facet.sources and cand.source not in facet.sources:
                 continue
-            stems = with_capitals(claim_stems(cand.text))
-            score = cosine(fv, cv) + 0.5 * coverage(facet.terms, stems)
-            if cand.answer or _holds(cand.text, answer_words):
+            score = cosine(fv, cv) + 0.5 * coverage(facet.terms, stems[ci])
+            if holds[ci]:
                 score += thresholds.cite_answer_bonus
             if facet.dates and published_on(cand.passage, facet.dates):
                 score += thresholds.cite_date_bonus
