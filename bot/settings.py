@@ -130,8 +130,6 @@ class AnswerSettings(_Section):
     cite_min_added: float = 0.8
     """For yes/no answers, whose per-side quotes always stay: the score a clause's sentence
     needs to be added beside them."""
-    cite_passages_per_clause: int = 3
-    """Passages retrieved per clause that names its sources, within them, as quote candidates."""
     cite_date_bonus: float = 0.15
     """Added when the sentence's article was published on the day (or month) the clause names."""
     cite_answer_bonus: float = 0.1

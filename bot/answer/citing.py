@@ -22,16 +22,17 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from bot.answer.evidence import Evidence
 from bot.answer.extractive import quote_line
 from bot.answer.question import Question
 from bot.retrieval.query import QueryAnalysis
 from bot.settings import AnswerSettings
 from bot.text.dates import DateMention, parse_article_date
-from bot.text.similarity import cosine
 from bot.text.untrusted import looks_like_instruction
 from bot.text.words import Term, claim_stems, claim_terms, coverage, with_capitals
-from bot.types import Citation, SearchFilters
+from bot.types import Citation
 from vectorstore.fingerprint import hamming, normalize_for_hash, simhash
 from vectorstore.models import ScoredChunk
 from vectorstore.sentences import sentence_spans
@@ -134,15 +135,13 @@ def candidates(
     evidence: Sequence[Evidence],
     anchors: Sequence[tuple[ScoredChunk, Citation]] = (),
     passages: int = 10,
-    extra: Sequence[ScoredChunk] = (),
 ) -> list[Candidate]:
-    """The short answer's own quotes (marked ``answer``), then the sentences of their passages,
-    of the best retrieved passages and of ``extra`` ones (found per clause in its own sources);
-    injected instructions are never evidence."""
+    """The short answer's own quotes (marked ``answer``), then the sentences of their passages
+    and of the best retrieved passages (injected instructions are never evidence)."""
     out = [Candidate(p, c.start, c.end, answer=True) for p, c in anchors if p.article is not None]
     seen = {(c.passage.chunk.article_id, c.start, c.end) for c in out}
     chunks = list({p.chunk.id: p for p, _ in anchors}.values())
-    chunks += [ev.passage for ev in evidence[:passages]] + [p for p in extra if p.article]
+    chunks += [ev.passage for ev in evidence[:passages]]
     for passage in chunks:
         article = passage.article
         assert article is not None
@@ -201,6 +200,12 @@ def _copies(a: Candidate, b: Candidate) -> bool:
     return ha is not None and hb is not None and hamming(ha, hb) <= COPY_BITS
 
 
+def _unit_rows(vectors: Sequence[Sequence[float]]) -> np.ndarray:
+    rows = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return rows / np.where(norms == 0, 1.0, norms)
+
+
 def choose(
     question_facets: Sequence[Facet],
     pool: Sequence[Candidate],
@@ -219,16 +224,17 @@ def choose(
     answer_words = (
         claim_terms(short_answer) if short_answer and short_answer not in ("Yes", "No") else []
     )
-    facet_vectors = embeddings.embed_documents([f.text for f in question_facets])
-    vectors = embeddings.embed_documents([c.text for c in pool])
+    facet_vectors = _unit_rows(embeddings.embed_documents([f.text for f in question_facets]))
+    vectors = _unit_rows(embeddings.embed_documents([c.text for c in pool]))
+    similarity = facet_vectors @ vectors.T
     stems = [set(_stems(c.text)) for c in pool]
     holds = [c.answer or _holds(c.text, answer_words) for c in pool]
     scored: list[tuple[float, int, int]] = []
-    for fi, (facet, fv) in enumerate(zip(question_facets, facet_vectors, strict=True)):
-        for ci, (cand, cv) in enumerate(zip(pool, vectors, strict=True)):
+    for fi, facet in enumerate(question_facets):
+        for ci, cand in enumerate(pool):
             if facet.sources and cand.source not in facet.sources:
                 continue
-            score = cosine(fv, cv) + 0.5 * coverage(facet.terms, stems[ci])
+            score = float(similarity[fi, ci]) + 0.5 * coverage(facet.terms, stems[ci])
             if holds[ci]:
                 score += thresholds.cite_answer_bonus
             if facet.dates and published_on(cand.passage, facet.dates):
@@ -295,13 +301,12 @@ def cite_facets(
     embeddings: Embeddings,
     thresholds: AnswerSettings,
     keep_anchors: bool = False,
-    extra: Sequence[ScoredChunk] = (),
 ) -> tuple[str, list[Citation], list[ScoredChunk]] | None:
     """The answer's quote lines chosen per facet of the question (see the module), or None when
     no facet finds a sentence (the caller keeps its own quotes). With ``keep_anchors`` the
     anchors (a yes/no answer's per-side quotes, which its verdict rests on) all stay, and a
     facet's sentence is added only when it scores ``thresholds.cite_min_added``."""
-    pool = candidates(evidence, anchors, extra=extra)
+    pool = candidates(evidence, anchors)
     floor = thresholds.cite_min_added if keep_anchors else 0.0
     picks = choose(question_facets, pool, embeddings, short_answer, thresholds, floor)
     if keep_anchors:
@@ -317,16 +322,6 @@ REQUOTED_KINDS = ("who", "which", "how_many", "when")
 """Kinds whose settled quotes are re-chosen per facet; "what X said" keeps X's own words."""
 SIDED_KINDS = ("yes_no", "compare", "order")
 """Kinds whose settled quotes (one per side, checked) stay, completed per facet."""
-
-
-def _own_passages(bot: Briefbot, facet: Facet) -> list[ScoredChunk]:
-    """Passages of the clause's own sources found for the clause alone: the whole question's
-    retrieval may have missed the one article a clause asks about."""
-    if not facet.own:
-        return []
-    scope = SearchFilters(sources=facet.sources)
-    k = bot.settings.answer.cite_passages_per_clause
-    return [p for p in bot.retriever.retrieve(facet.text, k=k, filters=scope) if p.article]
 
 
 def requote(
@@ -346,7 +341,6 @@ def requote(
         bot.sentence_embeddings,
         bot.settings.answer,
         keep_anchors=question.kind in SIDED_KINDS,
-        extra=[p for f in question_facets for p in _own_passages(bot, f)],
     )
     if chosen is None:
         return settled
