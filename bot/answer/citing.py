@@ -11,6 +11,11 @@ when two facets need it; a syndicated sentence (the same words in two articles) 
 The short answer's own quotes stay first candidates: a quote holding the answer (its name,
 figure or date) is preferred for each facet, and when no chosen quote holds it, the quote the
 answer was read from is kept, so an answer is never shown without the quote it comes from.
+A yes/no answer keeps all its per-side quotes (its verdict rests on them); a clause's sentence
+is only added beside them when it bears strongly on the clause (``cite_min_added``).
+
+Figures (MultiHop-RAG dev, docs/bench/short-answers.md): citation precision 0.774 → 0.828,
+recall 0.479 → 0.612.
 """
 
 from __future__ import annotations

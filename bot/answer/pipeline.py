@@ -14,7 +14,8 @@
    when, how many, yes/no, compare, before/after, what X said) code reads the answer off the
    verified quotes (names, figures, dates, speakers) or the claim checker run per side; when it
    settles, the answer is the short answer (``on_short``) and the quotes it comes from, and the
-   model is not called. Otherwise:
+   model is not called; the quotes shown are chosen per clause of the question and per source it
+   names (``bot.answer.citing.requote``). Otherwise:
 5. **Model** (``ANSWER_PROMPT | llm``, streamed) sees numbered, neutralised ``<passage>`` blocks
    (as many, and as long, as its declared ``bot.llm.ModelProfile`` allows).
 6. **Code checks each sentence** as it completes, with the one claim checker
