@@ -125,6 +125,22 @@ class AnswerSettings(_Section):
     """Share of a side's names and numbers its sources' passage must hold to report it."""
     side_similarity: float = 0.6
     """Or: MiniLM similarity of the side to the passage's closest sentence (a paraphrase)."""
+    cite_min_score: float = 0.55
+    """A sentence is quoted for a facet of the question (``bot.answer.citing``) only when its
+    similarity to the facet plus half the share of the facet's words it holds reaches this."""
+    cite_min_inherited: float = 0.55
+    """The same floor for a clause that names no source of its own (it is asked of every source
+    the question names, so its best sentence is more often one of another clause's sources)."""
+    cite_min_added: float = 0.8
+    """For yes/no answers, whose per-side quotes always stay: the score a clause's sentence
+    needs to be added beside them."""
+    cite_date_bonus: float = 0.15
+    """Added when the sentence's article was published on the day (or month) the clause names."""
+    cite_answer_bonus: float = 0.1
+    """Added to a sentence's score for a facet when it holds the short answer (name, figure,
+    date) or is the quote the answer was read from."""
+    cite_max_quotes: int = 4
+    """At most this many quotes per answer (one per facet of the question)."""
 
 
 class ClaimSettings(_Section):

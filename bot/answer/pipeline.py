@@ -14,7 +14,8 @@
    when, how many, yes/no, compare, before/after, what X said) code reads the answer off the
    verified quotes (names, figures, dates, speakers) or the claim checker run per side; when it
    settles, the answer is the short answer (``on_short``) and the quotes it comes from, and the
-   model is not called. Otherwise:
+   model is not called; the quotes shown are chosen per clause of the question and per source it
+   names (``bot.answer.citing.requote``). Otherwise:
 5. **Model** (``ANSWER_PROMPT | llm``, streamed) sees numbered, neutralised ``<passage>`` blocks
    (as many, and as long, as its declared ``bot.llm.ModelProfile`` allows).
 6. **Code checks each sentence** as it completes, with the one claim checker
@@ -42,6 +43,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from bot.answer.citing import requote
 from bot.answer.evidence import assess, decide, excerpt, select_for_model
 from bot.answer.extractive import extractive_answer
 from bot.answer.question import Question
@@ -126,6 +128,7 @@ def answer_question(
     settled = settle(bot, read, evidence, filters)
     if settled is not None and settled.citations:
         log.info("settled by code: %r", settled.short_answer)
+        settled = requote(bot, read, evidence, settled)
         if on_short and settled.short_answer:
             on_short(settled.short_answer)
         if on_token:
