@@ -121,6 +121,11 @@ class AnswerSettings(_Section):
     """Share of a side's names and numbers its sources' passage must hold to report it."""
     side_similarity: float = 0.6
     """Or: MiniLM similarity of the side to the passage's closest sentence (a paraphrase)."""
+    side_passages: int = 6
+    """Passages a yes/no side is checked against (its named sources' passages only)."""
+    side_passages_named: int = 12
+    """The same when the side names its sources: searching within one publication goes deeper,
+    its articles being few."""
 
 
 class ClaimSettings(_Section):

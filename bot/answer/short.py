@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -39,7 +39,7 @@ from bot.answer.extractive import balanced_span, quote_line
 from bot.answer.question import Question
 from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, clause_window
 from bot.claims.checker import ClaimCheck, Verdict, check
-from bot.text.dates import display_label, find_dates, parse_article_date
+from bot.text.dates import display_label, find_dates, find_question_dates, parse_article_date
 from bot.text.figures import figure_contexts, figures
 from bot.text.similarity import cosine
 from bot.text.speech import (
@@ -53,10 +53,12 @@ from bot.text.speech import (
 from bot.text.speech import span_speakers as speakers_of
 from bot.text.untrusted import looks_like_instruction
 from bot.text.words import (
+    Term,
     claim_stems,
     claim_terms,
     coverage,
     names_and_numbers,
+    opposite_stems,
     with_capitals,
     word_set,
 )
@@ -65,6 +67,7 @@ from vectorstore.models import ScoredChunk
 from vectorstore.sentences import sentence_spans
 
 if TYPE_CHECKING:
+    from bot.retrieval.query import QueryAnalysis
     from bot.service import Briefbot
 
 log = logging.getLogger(__name__)
@@ -444,6 +447,42 @@ _CONFLICT = re.compile(
 class _Side:
     claim: str
     sources: tuple[str, ...]
+    published: date | None = None
+    """The day the side's article was published, when the question names it ("the TechCrunch
+    report published on October 6, 2023"): where to look, not what the article says."""
+
+
+_PUBLISHED_ON = re.compile(
+    r"\b(?:published|released|posted|dated|reported|written)\s+(?:on\s+)?$", re.IGNORECASE
+)
+
+
+_ARTICLE_AFTER = re.compile(r"\s*,?\s*(?:article|report|piece|story|coverage)\b", re.IGNORECASE)
+
+
+def publication_day(text: str) -> tuple[str, date | None]:
+    """ "… report published on October 6, 2023" → the text without "published on October 6,
+    2023" and that day: a date the question gives for an article's publication scopes the
+    search; it is no claim the article's sentences must repeat."""
+    for mention in find_question_dates(text):
+        if mention.day is None or mention.year is None or mention.month is None:
+            continue
+        before = _PUBLISHED_ON.search(text[: mention.start])
+        if before is not None:
+            cut = before.start()
+        elif _ARTICLE_AFTER.match(text[mention.end :]):  # "their December 19, 2023, article"
+            cut = mention.start
+        else:
+            continue
+        rest = text[mention.end :].lstrip(" ,")
+        kept = f"{text[:cut].rstrip()} {rest}".strip(" ,")
+        return " ".join(kept.split()), date(mention.year, mention.month, mention.day)
+    return text, None
+
+
+def _dated_side(claim: str, sources: tuple[str, ...]) -> _Side:
+    text, day = publication_day(claim)
+    return _Side(text if claim_terms(text) else claim, sources, day)
 
 
 def side_claim(text: str) -> str:
@@ -467,12 +506,64 @@ def side_claim(text: str) -> str:
     return " ".join(kept.split())
 
 
+_RESPECTIVELY = re.compile(r",?\s*\brespectively\b", re.IGNORECASE)
+_COORDINATION = re.compile(r"\s*,?\s+(?:and|or)\s+|\s*,\s*", re.IGNORECASE)
+# Where a coordinated list's first item begins: after the last preposition, copula or reporting
+# verb before it ("driven by [profit maximization] and [anticompetitive behavior]").
+_LIST_OPENER = re.compile(
+    r"\b(?:by|to|of|for|on|in|with|as|from|about|that|is|are|was|were|be|been|being|has|have|"
+    r"had|imply|implies|suggest|suggests|indicate|indicates|report|reports|show|shows)\s+",
+    re.IGNORECASE,
+)
+
+
+def respective_claims(claim: str, parts: int) -> list[str] | None:
+    """ "X is driven by A and B, respectively" said of two sources is two claims, "X is driven
+    by A" and "X is driven by B": the list before "respectively" shared out in order. None when
+    the claim has no "respectively" or its final list does not have ``parts`` items."""
+    match = _RESPECTIVELY.search(claim)
+    if match is None or parts < 2:
+        return None
+    body = claim[: match.start()].rstrip(" ,")
+    openers = list(_LIST_OPENER.finditer(body))
+    if not openers:
+        return None
+    prefix, listed = body[: openers[-1].end()], body[openers[-1].end() :]
+    items = [i.strip() for i in _COORDINATION.split(listed) if i.strip()]
+    if len(items) != parts:
+        return None
+    rest = claim[match.end() :].strip(" ,")
+    return [" ".join(f"{prefix}{item} {rest}".split()) for item in items]
+
+
+def _mention_groups(analysis: QueryAnalysis, sources: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The publications a clause names, one group per mention in order ("The Age and
+    TechCrunch" → (The Age,), (TechCrunch,)); a mention may stand for several feeds."""
+    groups: list[tuple[str, ...]] = []
+    for mention in analysis.sources:
+        if set(mention.sources) <= set(sources) and mention.sources not in groups:
+            groups.append(mention.sources)
+    return groups
+
+
 def _sides(bot: Briefbot, question: Question) -> list[_Side]:
+    """The question's sides: one per clause that names publications; a clause naming several
+    publications "respectively" is one side per publication."""
     analysis = bot.retriever.analyse(question.text)
-    clauses = [c for c in analysis.clauses if c.sources]
-    if clauses:
-        return [_Side(side_claim(c.text), c.sources) for c in clauses if claim_terms(c.text)]
-    return [_Side(side_claim(analysis.topic or question.text), analysis.named_sources())]
+    clauses = [(c.text, c.sources) for c in analysis.clauses if c.sources]
+    if not clauses:
+        clauses = [(analysis.topic or question.text, analysis.named_sources())]
+    sides: list[_Side] = []
+    for text, sources in clauses:
+        if not claim_terms(text):
+            continue
+        groups = _mention_groups(analysis, sources)
+        shared = respective_claims(side_claim(text), len(groups))
+        if shared:
+            sides.extend(_dated_side(c, g) for c, g in zip(shared, groups, strict=True))
+        else:
+            sides.append(_dated_side(_RESPECTIVELY.sub("", side_claim(text)), sources))
+    return sides
 
 
 @dataclass
@@ -495,13 +586,24 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
         since=filters.since if filters else None,
         until=filters.until if filters else None,
     )
-    passages = [
-        p for p in bot.retriever.retrieve(side.claim, k=6, filters=scope) if p.article is not None
-    ]
-    result = check(
-        side.claim, passages, embeddings=bot.sentence_embeddings, thresholds=bot.settings.claims
-    )
     thresholds = bot.settings.answer
+    depth = thresholds.side_passages_named if side.sources else thresholds.side_passages
+    scopes = [scope]
+    if side.published is not None:  # the article the question dates comes first
+        scopes.insert(0, replace(scope, since=side.published, until=side.published))
+    passages: list[ScoredChunk] = []
+    for where in scopes:
+        for p in bot.retriever.retrieve(side.claim, k=depth, filters=where):
+            if p.article is not None and all(p.chunk.id != q.chunk.id for q in passages):
+                passages.append(p)
+    passages = passages[:depth]
+    result = check(
+        side.claim,
+        passages,
+        embeddings=bot.sentence_embeddings,
+        thresholds=bot.settings.claims,
+        names_in_articles=bool(side.sources),
+    )
     terms = claim_terms(side.claim)
     names = names_and_numbers(terms)
     reported = False
@@ -509,7 +611,7 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
         assert p.article is not None
         stems = with_capitals(claim_stems(p.article.text + "\n" + metadata_text(p)))
         named = coverage(names, stems) if names else 1.0
-        if named < thresholds.side_names:
+        if named < thresholds.side_names or _says_opposite(terms, stems):
             continue
         if coverage(terms, stems) >= thresholds.side_coverage or (
             _closest_sentence(bot, side.claim, p) >= thresholds.side_similarity
@@ -517,6 +619,13 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
             reported = True
             break
     return _SideResult(result, passages, reported or result.supported)
+
+
+def _says_opposite(terms: Sequence[Term], stems: set[str]) -> bool:
+    """Does a text (its ``stems``) hold the opposite of a predicate of the side that it lacks
+    ("victory" where the side says "loss")? Then it does not report the side, however many of
+    its other words it holds."""
+    return any(stems & opposite_stems(t.stem) for t in terms if t.stem not in stems)
 
 
 def _closest_sentence(bot: Briefbot, claim: str, passage: ScoredChunk) -> float:
@@ -617,12 +726,11 @@ def _order(bot: Briefbot, question: Question, filters: SearchFilters | None) -> 
     halves = (question.text[:cut], question.text[match.end() :])
     sides = []
     for lo, half in ((0, halves[0]), (match.end(), halves[1])):
-        named = tuple(
-            dict.fromkeys(
-                s for m in analysis.sources if lo <= m.start < lo + len(half) for s in m.sources
-            )
-        )
-        sides.append(_Side(side_claim(half), named))
+        inside = [m for m in analysis.sources if lo <= m.start < lo + len(half)]
+        named = tuple(dict.fromkeys(s for m in inside for s in m.sources))
+        for mention in sorted(inside, key=lambda m: -m.start):  # the publication is no claim
+            half = half[: mention.start - lo] + " " + half[mention.end - lo :]
+        sides.append(_dated_side(side_claim(half), named))
     results = [_check_side(bot, side, filters) for side in sides]
     body, citations, used = _side_lines(bot, sides, results)
     if not citations:
