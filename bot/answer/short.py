@@ -38,7 +38,7 @@ from bot.answer.evidence import Evidence, metadata_text
 from bot.answer.extractive import balanced_span, quote_line
 from bot.answer.question import Question
 from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, clause_window
-from bot.claims.checker import ClaimCheck, Verdict, check
+from bot.claims.checker import ClaimCheck, ClaimChecker, Verdict, check, names_written
 from bot.text.dates import display_label, find_dates, find_question_dates, parse_article_date
 from bot.text.figures import figure_contexts, figures
 from bot.text.similarity import cosine
@@ -463,8 +463,10 @@ _ARTICLE_AFTER = re.compile(r"\s*,?\s*(?:article|report|piece|story|coverage)\b"
 def publication_day(text: str) -> tuple[str, date | None]:
     """ "… report published on October 6, 2023" → the text without "published on October 6,
     2023" and that day: a date the question gives for an article's publication scopes the
-    search; it is no claim the article's sentences must repeat."""
-    for mention in find_question_dates(text):
+    search; it is no claim the article's sentences must repeat (every such date is taken out;
+    the first is the side's)."""
+    first: date | None = None
+    for mention in sorted(find_question_dates(text), key=lambda m: -m.start):
         if mention.day is None or mention.year is None or mention.month is None:
             continue
         before = _PUBLISHED_ON.search(text[: mention.start])
@@ -475,14 +477,16 @@ def publication_day(text: str) -> tuple[str, date | None]:
         else:
             continue
         rest = text[mention.end :].lstrip(" ,")
-        kept = f"{text[:cut].rstrip()} {rest}".strip(" ,")
-        return " ".join(kept.split()), date(mention.year, mention.month, mention.day)
-    return text, None
+        text = " ".join(f"{text[:cut].rstrip()} {rest}".strip(" ,").split())
+        first = date(mention.year, mention.month, mention.day)
+    return text, first
 
 
-def _dated_side(claim: str, sources: tuple[str, ...]) -> _Side:
-    text, day = publication_day(claim)
-    return _Side(text if claim_terms(text) else claim, sources, day)
+def _dated_side(text: str, sources: tuple[str, ...]) -> _Side:
+    """A side from its question text: the publication date taken out, the scaffolding too."""
+    undated, day = publication_day(text)
+    claim = side_claim(undated)
+    return _Side(claim if claim_terms(claim) else side_claim(text), sources, day)
 
 
 def side_claim(text: str) -> str:
@@ -562,7 +566,7 @@ def _sides(bot: Briefbot, question: Question) -> list[_Side]:
         if shared:
             sides.extend(_dated_side(c, g) for c, g in zip(shared, groups, strict=True))
         else:
-            sides.append(_dated_side(_RESPECTIVELY.sub("", side_claim(text)), sources))
+            sides.append(_dated_side(_RESPECTIVELY.sub("", text), sources))
     return sides
 
 
@@ -606,11 +610,20 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
     )
     terms = claim_terms(side.claim)
     names = names_and_numbers(terms)
+    numbers = [t for t in names if t.weight >= 2.0]
     reported = False
+    names_reader = ClaimChecker(names_in_articles=True)
     for p in passages[:3]:
         assert p.article is not None
         stems = with_capitals(claim_stems(p.article.text + "\n" + metadata_text(p)))
-        named = coverage(names, stems) if names else 1.0
+        # its names' words, or its names as the article writes them ("Bankman-Fried")
+        named = max(
+            coverage(names, stems) if names else 1.0,
+            min(
+                names_written(side.claim, p.article, names_reader),
+                coverage(numbers, stems) if numbers else 1.0,
+            ),
+        )
         if named < thresholds.side_names or _says_opposite(terms, stems):
             continue
         if coverage(terms, stems) >= thresholds.side_coverage or (
@@ -730,7 +743,7 @@ def _order(bot: Briefbot, question: Question, filters: SearchFilters | None) -> 
         named = tuple(dict.fromkeys(s for m in inside for s in m.sources))
         for mention in sorted(inside, key=lambda m: -m.start):  # the publication is no claim
             half = half[: mention.start - lo] + " " + half[mention.end - lo :]
-        sides.append(_dated_side(side_claim(half), named))
+        sides.append(_dated_side(half, named))
     results = [_check_side(bot, side, filters) for side in sides]
     body, citations, used = _side_lines(bot, sides, results)
     if not citations:

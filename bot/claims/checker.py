@@ -373,7 +373,11 @@ class ClaimChecker:
         if not self.names_in_articles:
             return False
         runs = self._article_names(article)
-        return _named(run, self._article_stems(article), list(runs), runs)
+        if _named(run, self._article_stems(article), list(runs), runs):
+            return True
+        # the article's own short form of the name: the words that end it ("Bankman-Fried"
+        # for "Sam Bankman-Fried", "Seahawks" for "Seattle Seahawks"); never a first name
+        return any(len(r) < len(run) and run[-len(r) :] == r and place_key(r) is None for r in runs)
 
     def _article_stems(self, article: Article) -> set[str]:
         """The stems of an article's title and text, read once per article."""
@@ -484,6 +488,17 @@ class ClaimChecker:
             indexes.append(judgement.passage)
         reason = shown[0].reason if verdict is Verdict.CONTRADICTED else ""
         return ClaimCheck(text, verdict, tuple(citations), tuple(indexes), claims, reason)
+
+
+def names_written(claim: str, article: Article, checker: ClaimChecker | None = None) -> float:
+    """The share of ``claim``'s proper names that ``article`` writes (title or text), by the
+    checker's own rule for names (:meth:`ClaimChecker._named_in_article`: word for word, the
+    same country, or the article's short form); 1.0 when the claim names nothing."""
+    runs = _Claim.read(claim).names
+    if not runs:
+        return 1.0
+    checker = checker or ClaimChecker(names_in_articles=True)
+    return sum(checker._named_in_article(run, article) for run in runs) / len(runs)
 
 
 def _key(passage: ScoredChunk) -> str:

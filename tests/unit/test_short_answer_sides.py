@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from bot.answer.question import Question
-from bot.answer.short import respective_claims, settle, side_claim
-from bot.claims.checker import ClaimChecker, Verdict, check
+from bot.answer.short import publication_day, respective_claims, settle, side_claim
+from bot.claims.checker import ClaimChecker, Verdict, check, names_written
 from bot.retrieval.query import QueryAnalysis, SourceMatcher, analyse
 from bot.settings import Settings
 from bot.text.words import claim_terms, negations, opposite_stems
@@ -217,3 +217,50 @@ def test_unsupported_side_is_not_no_but_a_contradicted_one_is() -> None:
         "satisfaction scores?"
     )
     assert short_answer(unsupported, WATCH) not in ("No", "Yes")
+
+
+TRIAL = article(
+    "trial",
+    "The Verge",
+    "In the end, the FTX trial was about the friends",
+    "Wang testified that Bankman-Fried let Alameda keep withdrawing money from FTX. "
+    "The jury deliberated for hours.",
+)
+
+
+def test_the_article_s_short_form_of_a_name_counts_as_the_name() -> None:
+    # "Sam" is never written; the article's own "Bankman-Fried" ends the claim's name
+    assert names_written("Sam Bankman-Fried let Alameda withdraw money", TRIAL) == 1.0
+    # a first name alone is not the person, and a name the article lacks is not written
+    assert names_written("Sam Altman let Alameda withdraw money", TRIAL) == 0.5
+    claim = "Sam Bankman-Fried let Alameda keep withdrawing money from FTX"
+    assert check(claim, passages(TRIAL), names_in_articles=True).verdict is Verdict.SUPPORTED
+    assert check(claim, passages(TRIAL)).verdict is not Verdict.SUPPORTED
+
+
+def test_a_publication_date_scopes_the_search_and_is_no_claim() -> None:
+    text, day = publication_day("the report on the trial published on October 6, 2023")
+    assert text == "the report on the trial" and day is not None and day.isoformat() == "2023-10-06"
+    text, day = publication_day("a decline for Murray in their December 19, 2023, article")
+    assert day is not None and day.isoformat() == "2023-12-19" and "2023" not in text
+    # a date the claim itself states stays in the claim
+    assert publication_day("Kim said on October 6, 2023 that he would go") == (
+        "Kim said on October 6, 2023 that he would go",
+        None,
+    )
+
+
+def test_a_dated_side_reads_its_dated_article_first() -> None:
+    early = article(
+        "e", "TechCrunch", "Trial day one", "The trial of Bankman-Fried opened.", "2023-10-01"
+    )
+    late = article(
+        "l", "TechCrunch", "Trial verdict", "The trial of Bankman-Fried ended.", "2023-11-02"
+    )
+    bot = FakeBot(FakeRetriever([early, late]))
+    question = (
+        "Was the TechCrunch report published on November 2, 2023 about the trial of "
+        "Bankman-Fried consistent with the TechCrunch report published on October 1, 2023?"
+    )
+    settle(bot, Question.read(question), [])  # type: ignore[arg-type]
+    assert all("2023" not in query for query, _, _ in bot.retriever.searched)
