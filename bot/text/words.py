@@ -301,7 +301,7 @@ def name_runs(text: str) -> list[tuple[str, ...]]:
         )
         if index == 0 and capitalised and not is_name:
             opening = claim_stem(word)
-        elif index == 1 and opening and is_name and not gap.strip():
+        elif index == 1 and opening and is_name and gap.strip() in ("", "-"):
             current = [opening]
         hyphenated = gap == "-" and word[0].isalpha()  # "Kim Jong-un", "Bankman-Fried"
         if current and (hyphenated or (is_name and not gap.strip())):

@@ -16,7 +16,7 @@ from bot.answer.short import publication_day, respective_claims, settle, side_cl
 from bot.claims.checker import ClaimChecker, Verdict, check, names_written
 from bot.retrieval.query import QueryAnalysis, SourceMatcher, analyse
 from bot.settings import Settings
-from bot.text.words import claim_terms, negations, opposite_stems
+from bot.text.words import claim_terms, name_runs, negations, opposite_stems
 from bot.types import SearchFilters
 from tests.fakes import HashEmbeddings
 from vectorstore.chunking import chunk_article
@@ -264,3 +264,8 @@ def test_a_dated_side_reads_its_dated_article_first() -> None:
     )
     settle(bot, Question.read(question), [])  # type: ignore[arg-type]
     assert all("2023" not in query for query, _, _ in bot.retriever.searched)
+
+
+def test_a_hyphenated_name_opening_a_claim_is_one_name() -> None:
+    assert name_runs("Spider-Man embodies the spirit of Thanksgiving")[0] == ("spider", "man")
+    assert name_runs("Then Biden spoke") == [("biden",)]  # an opening word alone is no name
