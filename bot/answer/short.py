@@ -14,13 +14,20 @@ the answer where that kind says it must be:
   (``bot.text.speech.span_speakers``) is X, best on Y first — X's own words, never the
   narrator's;
 - **yes/no, both sources, before/after**: the question is cut into its sides (one per named
-  publication, ``HybridRetriever.analyse``); each side is a claim checked by the claim checker
-  (``bot.claims.checker.check``) against that side's own sources. A side contradicted → they
-  do not say it; every side supported, or at least *reported* (a passage of its sources holds
-  the side's names and most of its terms, or a sentence close to it by meaning:
-  ``AnswerSettings.side_*``) → they do; "inconsistent/discrepancy" questions flip the word;
-  before/after compares the publication dates of the articles behind each side. Anything else
-  leaves the short answer None, and the answer shows what each source says.
+  publication, ``HybridRetriever.analyse``; "A and B say X and Y, respectively" is two sides,
+  ``respective_claims``; "the report published on <day>" scopes the side's search to that
+  day's articles first and is no part of its claim, ``publication_day``); each side is a claim
+  checked by the claim checker (``bot.claims.checker.check``) against that side's own sources,
+  searched deeper when named (``AnswerSettings.side_passages_named``), its names read in the
+  quote's whole article (title and text, the article's short form "Bankman-Fried" included)
+  while its other words must be in the quote. A side contradicted (another figure, date,
+  negation or an opposite predicate) → they do not say it: "No" needs such evidence, an
+  unsupported side is never "No". Every side supported, or at least *reported* (a passage of
+  its sources holds the side's names and most of its terms, or a sentence close to it by
+  meaning, and no opposite of its predicates: ``AnswerSettings.side_*``) → they do;
+  "inconsistent/discrepancy" questions flip the word; before/after compares the publication
+  dates of the articles behind each side. Anything else leaves the short answer None, and the
+  answer shows what each source says.
 
 Code decides; no model is asked. A short answer is only returned with the quotes it comes from.
 """

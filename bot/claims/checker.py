@@ -18,15 +18,20 @@ How one claim meets one candidate quote (1–2 sentences of a passage, ranked by
   form or government, ``words.PLACE_ALIASES``: "Washington" = "the United States"), or by a
   short form the quote uses for it (a name of the quote that begins or ends the claim's:
   "Biden" for "Joe Biden", "Kim" for "Kim Jong Un"; never for places) when the article writes
-  the full name too (title or text: the source itself ties the two);
+  the full name too (title or text: the source itself ties the two). With
+  ``names_in_articles`` (the sides of a yes/no question, whose sources are named) a name may
+  be anywhere in the quote's article, or be the article's own short form that ends it; the
+  claim's other words must then be in the quote, and such a quote never contradicts;
 - **numbers**: every figure of the claim (``figures.figure_contexts``) is in the quote; a quote
   figure counting the same thing with another value is a contradiction;
 - **dates**: every date of the claim (``dates.find_dates``) agrees with a date of the quote,
   resolved against the article's date, or with the article's date; a quote date of the same
   kind that disagrees is a contradiction;
 - **negation**: for each clause of the claim, the clause of the quote that matches it
-  (``clauses.matching_clause``) holds as many negations (``words.negations``); otherwise a
-  contradiction;
+  (``clauses.matching_clause``) holds as many negations (``words.negations``: "absence of",
+  "lack of" and "non-" count, so "the absence of a remedy" meets "there is no remedy");
+  otherwise a contradiction; so is a quote clause holding the opposite of a predicate the
+  claim has and it lacks ("a loss" against "a victory", ``words.opposite_stems``);
 - **speaker**: when the claim says who spoke (``speech.claimed_speaker``) and the quote names
   its speaker (``speech.span_speakers``: attributions in the span or its paragraph, "he"
   resolved backwards), they are the same actor; text the claim puts in quotation marks must be
