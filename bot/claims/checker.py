@@ -310,6 +310,7 @@ class ClaimChecker:
         around |= {stem for n in found for stem in n}  # said in other words counts as said
         quote_runs = name_runs(quote)
         stems |= {stem for n in found if _named(n, stems, quote_runs, named) for stem in n}
+        stems |= {stem for n in elsewhere for stem in n}  # named by the article
         cover = coverage(claim.terms, stems)
         if elsewhere:  # the predicate must be in the sentence that carries the claim
             cover = min(cover, coverage([t for t in claim.terms if t.weight <= 1.0], stems))
@@ -381,7 +382,12 @@ class ClaimChecker:
         if _named(run, self._article_stems(article), list(runs), runs):
             return True
         # the article's own short form of the name: the words that end it ("Bankman-Fried"
-        # for "Sam Bankman-Fried", "Seahawks" for "Seattle Seahawks"); never a first name
+        # for "Sam Bankman-Fried", "Seahawks" for "Seattle Seahawks"), never a first name; or
+        # its initials as a name of the article ("NMPA" for "National Music Publishers
+        # Association")
+        initials = "".join(stem[0] for stem in run if stem)
+        if len(run) >= 2 and (initials,) in runs:
+            return True
         return any(len(r) < len(run) and run[-len(r) :] == r and place_key(r) is None for r in runs)
 
     def _article_stems(self, article: Article) -> set[str]:

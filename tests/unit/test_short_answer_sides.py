@@ -269,3 +269,16 @@ def test_a_dated_side_reads_its_dated_article_first() -> None:
 def test_a_hyphenated_name_opening_a_claim_is_one_name() -> None:
     assert name_runs("Spider-Man embodies the spirit of Thanksgiving")[0] == ("spider", "man")
     assert name_runs("Then Biden spoke") == [("biden",)]  # an opening word alone is no name
+
+
+def test_a_name_written_as_its_initials_is_written() -> None:
+    nmpa = article(
+        "nmpa",
+        "Music Business Worldwide",
+        "Publishers on AI",
+        "The NMPA advocates for regulations on AI development.",
+    )
+    claim = "the National Music Publishers Association advocates for regulations on AI development"
+    assert names_written(claim, nmpa) == 1.0
+    assert names_written("the National Football League advocates for regulations", nmpa) == 0.0
+    assert check(claim, passages(nmpa), names_in_articles=True).verdict is Verdict.SUPPORTED
