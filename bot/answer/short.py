@@ -460,7 +460,10 @@ class _Side:
 
 
 _PUBLISHED_ON = re.compile(
-    r"\b(?:published|released|posted|dated|reported|written)\s+(?:on\s+)?$", re.IGNORECASE
+    r"\b(?:published|released|posted|dated|reported|written)\s+(?:on\s+)?$"
+    # "the report by <publication> on <day>" (the publication's name already taken out)
+    r"|\b(?:report|article|story|piece|coverage)\s+(?:(?:by|from|in)\s+)?on\s+$",
+    re.IGNORECASE,
 )
 
 

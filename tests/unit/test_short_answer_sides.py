@@ -243,6 +243,9 @@ def test_a_publication_date_scopes_the_search_and_is_no_claim() -> None:
     assert text == "the report on the trial" and day is not None and day.isoformat() == "2023-10-06"
     text, day = publication_day("a decline for Murray in their December 19, 2023, article")
     assert day is not None and day.isoformat() == "2023-12-19" and "2023" not in text
+    # "the report by <publication> on <day>", the publication's name already taken out
+    text, day = publication_day("After the report by on October 22, 2023, about Google search")
+    assert day is not None and day.isoformat() == "2023-10-22" and "2023" not in text
     # a date the claim itself states stays in the claim
     assert publication_day("Kim said on October 6, 2023 that he would go") == (
         "Kim said on October 6, 2023 that he would go",
