@@ -141,6 +141,11 @@ class AnswerSettings(_Section):
     date) or is the quote the answer was read from."""
     cite_max_quotes: int = 4
     """At most this many quotes per answer (one per facet of the question)."""
+    side_passages: int = 6
+    """Passages a yes/no side is checked against (its named sources' passages only)."""
+    side_passages_named: int = 12
+    """The same when the side names its sources: searching within one publication goes deeper,
+    its articles being few."""
 
 
 class ClaimSettings(_Section):

@@ -14,13 +14,20 @@ the answer where that kind says it must be:
   (``bot.text.speech.span_speakers``) is X, best on Y first — X's own words, never the
   narrator's;
 - **yes/no, both sources, before/after**: the question is cut into its sides (one per named
-  publication, ``HybridRetriever.analyse``); each side is a claim checked by the claim checker
-  (``bot.claims.checker.check``) against that side's own sources. A side contradicted → they
-  do not say it; every side supported, or at least *reported* (a passage of its sources holds
-  the side's names and most of its terms, or a sentence close to it by meaning:
-  ``AnswerSettings.side_*``) → they do; "inconsistent/discrepancy" questions flip the word;
-  before/after compares the publication dates of the articles behind each side. Anything else
-  leaves the short answer None, and the answer shows what each source says.
+  publication, ``HybridRetriever.analyse``; "A and B say X and Y, respectively" is two sides,
+  ``respective_claims``; "the report published on <day>" scopes the side's search to that
+  day's articles first and is no part of its claim, ``publication_day``); each side is a claim
+  checked by the claim checker (``bot.claims.checker.check``) against that side's own sources,
+  searched deeper when named (``AnswerSettings.side_passages_named``), its names read in the
+  quote's whole article (title and text, the article's short form "Bankman-Fried" included)
+  while its other words must be in the quote. A side contradicted (another figure, date,
+  negation or an opposite predicate) → they do not say it: "No" needs such evidence, an
+  unsupported side is never "No". Every side supported, or at least *reported* (a passage of
+  its sources holds the side's names and most of its terms, or a sentence close to it by
+  meaning, and no opposite of its predicates: ``AnswerSettings.side_*``) → they do;
+  "inconsistent/discrepancy" questions flip the word; before/after compares the publication
+  dates of the articles behind each side. Anything else leaves the short answer None, and the
+  answer shows what each source says.
 
 Code decides; no model is asked. A short answer is only returned with the quotes it comes from.
 """
@@ -30,7 +37,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -38,8 +45,8 @@ from bot.answer.evidence import Evidence, metadata_text
 from bot.answer.extractive import balanced_span, quote_line
 from bot.answer.question import Question
 from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, clause_window
-from bot.claims.checker import ClaimCheck, Verdict, check
-from bot.text.dates import display_label, find_dates, parse_article_date
+from bot.claims.checker import ClaimCheck, ClaimChecker, Verdict, check, names_written
+from bot.text.dates import display_label, find_dates, find_question_dates, parse_article_date
 from bot.text.figures import figure_contexts, figures
 from bot.text.similarity import cosine
 from bot.text.speech import (
@@ -53,10 +60,12 @@ from bot.text.speech import (
 from bot.text.speech import span_speakers as speakers_of
 from bot.text.untrusted import looks_like_instruction
 from bot.text.words import (
+    Term,
     claim_stems,
     claim_terms,
     coverage,
     names_and_numbers,
+    opposite_stems,
     with_capitals,
     word_set,
 )
@@ -65,6 +74,7 @@ from vectorstore.models import ScoredChunk
 from vectorstore.sentences import sentence_spans
 
 if TYPE_CHECKING:
+    from bot.retrieval.query import QueryAnalysis
     from bot.service import Briefbot
 
 log = logging.getLogger(__name__)
@@ -444,6 +454,49 @@ _CONFLICT = re.compile(
 class _Side:
     claim: str
     sources: tuple[str, ...]
+    published: date | None = None
+    """The day the side's article was published, when the question names it ("the TechCrunch
+    report published on October 6, 2023"): where to look, not what the article says."""
+
+
+_PUBLISHED_ON = re.compile(
+    r"\b(?:published|released|posted|dated|reported|written)\s+(?:on\s+)?$"
+    # "the report by <publication> on <day>" (the publication's name already taken out)
+    r"|\b(?:report|article|story|piece|coverage)\s+(?:(?:by|from|in)\s+)?on\s+$",
+    re.IGNORECASE,
+)
+
+
+_ARTICLE_AFTER = re.compile(r"\s*,?\s*(?:article|report|piece|story|coverage)\b", re.IGNORECASE)
+
+
+def publication_day(text: str) -> tuple[str, date | None]:
+    """ "… report published on October 6, 2023" → the text without "published on October 6,
+    2023" and that day: a date the question gives for an article's publication scopes the
+    search; it is no claim the article's sentences must repeat (every such date is taken out;
+    the first is the side's)."""
+    first: date | None = None
+    for mention in sorted(find_question_dates(text), key=lambda m: -m.start):
+        if mention.day is None or mention.year is None or mention.month is None:
+            continue
+        before = _PUBLISHED_ON.search(text[: mention.start])
+        if before is not None:
+            cut = before.start()
+        elif _ARTICLE_AFTER.match(text[mention.end :]):  # "their December 19, 2023, article"
+            cut = mention.start
+        else:
+            continue
+        rest = text[mention.end :].lstrip(" ,")
+        text = " ".join(f"{text[:cut].rstrip()} {rest}".strip(" ,").split())
+        first = date(mention.year, mention.month, mention.day)
+    return text, first
+
+
+def _dated_side(text: str, sources: tuple[str, ...]) -> _Side:
+    """A side from its question text: the publication date taken out, the scaffolding too."""
+    undated, day = publication_day(text)
+    claim = side_claim(undated)
+    return _Side(claim if claim_terms(claim) else side_claim(text), sources, day)
 
 
 def side_claim(text: str) -> str:
@@ -467,12 +520,64 @@ def side_claim(text: str) -> str:
     return " ".join(kept.split())
 
 
+_RESPECTIVELY = re.compile(r",?\s*\brespectively\b", re.IGNORECASE)
+_COORDINATION = re.compile(r"\s*,?\s+(?:and|or)\s+|\s*,\s*", re.IGNORECASE)
+# Where a coordinated list's first item begins: after the last preposition, copula or reporting
+# verb before it ("driven by [profit maximization] and [anticompetitive behavior]").
+_LIST_OPENER = re.compile(
+    r"\b(?:by|to|of|for|on|in|with|as|from|about|that|is|are|was|were|be|been|being|has|have|"
+    r"had|imply|implies|suggest|suggests|indicate|indicates|report|reports|show|shows)\s+",
+    re.IGNORECASE,
+)
+
+
+def respective_claims(claim: str, parts: int) -> list[str] | None:
+    """ "X is driven by A and B, respectively" said of two sources is two claims, "X is driven
+    by A" and "X is driven by B": the list before "respectively" shared out in order. None when
+    the claim has no "respectively" or its final list does not have ``parts`` items."""
+    match = _RESPECTIVELY.search(claim)
+    if match is None or parts < 2:
+        return None
+    body = claim[: match.start()].rstrip(" ,")
+    openers = list(_LIST_OPENER.finditer(body))
+    if not openers:
+        return None
+    prefix, listed = body[: openers[-1].end()], body[openers[-1].end() :]
+    items = [i.strip() for i in _COORDINATION.split(listed) if i.strip()]
+    if len(items) != parts:
+        return None
+    rest = claim[match.end() :].strip(" ,")
+    return [" ".join(f"{prefix}{item} {rest}".split()) for item in items]
+
+
+def _mention_groups(analysis: QueryAnalysis, sources: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The publications a clause names, one group per mention in order ("The Age and
+    TechCrunch" → (The Age,), (TechCrunch,)); a mention may stand for several feeds."""
+    groups: list[tuple[str, ...]] = []
+    for mention in analysis.sources:
+        if set(mention.sources) <= set(sources) and mention.sources not in groups:
+            groups.append(mention.sources)
+    return groups
+
+
 def _sides(bot: Briefbot, question: Question) -> list[_Side]:
+    """The question's sides: one per clause that names publications; a clause naming several
+    publications "respectively" is one side per publication."""
     analysis = bot.retriever.analyse(question.text)
-    clauses = [c for c in analysis.clauses if c.sources]
-    if clauses:
-        return [_Side(side_claim(c.text), c.sources) for c in clauses if claim_terms(c.text)]
-    return [_Side(side_claim(analysis.topic or question.text), analysis.named_sources())]
+    clauses = [(c.text, c.sources) for c in analysis.clauses if c.sources]
+    if not clauses:
+        clauses = [(analysis.topic or question.text, analysis.named_sources())]
+    sides: list[_Side] = []
+    for text, sources in clauses:
+        if not claim_terms(text):
+            continue
+        groups = _mention_groups(analysis, sources)
+        shared = respective_claims(side_claim(text), len(groups))
+        if shared:
+            sides.extend(_dated_side(c, g) for c, g in zip(shared, groups, strict=True))
+        else:
+            sides.append(_dated_side(_RESPECTIVELY.sub("", text), sources))
+    return sides
 
 
 @dataclass
@@ -495,21 +600,41 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
         since=filters.since if filters else None,
         until=filters.until if filters else None,
     )
-    passages = [
-        p for p in bot.retriever.retrieve(side.claim, k=6, filters=scope) if p.article is not None
-    ]
-    result = check(
-        side.claim, passages, embeddings=bot.sentence_embeddings, thresholds=bot.settings.claims
-    )
     thresholds = bot.settings.answer
+    depth = thresholds.side_passages_named if side.sources else thresholds.side_passages
+    scopes = [scope]
+    if side.published is not None:  # the article the question dates comes first
+        scopes.insert(0, replace(scope, since=side.published, until=side.published))
+    passages: list[ScoredChunk] = []
+    for where in scopes:
+        for p in bot.retriever.retrieve(side.claim, k=depth, filters=where):
+            if p.article is not None and all(p.chunk.id != q.chunk.id for q in passages):
+                passages.append(p)
+    passages = passages[:depth]
+    result = check(
+        side.claim,
+        passages,
+        embeddings=bot.sentence_embeddings,
+        thresholds=bot.settings.claims,
+        names_in_articles=bool(side.sources),
+    )
     terms = claim_terms(side.claim)
     names = names_and_numbers(terms)
+    numbers = [t for t in names if t.weight >= 2.0]
     reported = False
+    names_reader = ClaimChecker(names_in_articles=True)
     for p in passages[:3]:
         assert p.article is not None
         stems = with_capitals(claim_stems(p.article.text + "\n" + metadata_text(p)))
-        named = coverage(names, stems) if names else 1.0
-        if named < thresholds.side_names:
+        # its names' words, or its names as the article writes them ("Bankman-Fried")
+        named = max(
+            coverage(names, stems) if names else 1.0,
+            min(
+                names_written(side.claim, p.article, names_reader),
+                coverage(numbers, stems) if numbers else 1.0,
+            ),
+        )
+        if named < thresholds.side_names or _says_opposite(terms, stems):
             continue
         if coverage(terms, stems) >= thresholds.side_coverage or (
             _closest_sentence(bot, side.claim, p) >= thresholds.side_similarity
@@ -517,6 +642,13 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
             reported = True
             break
     return _SideResult(result, passages, reported or result.supported)
+
+
+def _says_opposite(terms: Sequence[Term], stems: set[str]) -> bool:
+    """Does a text (its ``stems``) hold the opposite of a predicate of the side that it lacks
+    ("victory" where the side says "loss")? Then it does not report the side, however many of
+    its other words it holds."""
+    return any(stems & opposite_stems(t.stem) for t in terms if t.stem not in stems)
 
 
 def _closest_sentence(bot: Briefbot, claim: str, passage: ScoredChunk) -> float:
@@ -617,12 +749,11 @@ def _order(bot: Briefbot, question: Question, filters: SearchFilters | None) -> 
     halves = (question.text[:cut], question.text[match.end() :])
     sides = []
     for lo, half in ((0, halves[0]), (match.end(), halves[1])):
-        named = tuple(
-            dict.fromkeys(
-                s for m in analysis.sources if lo <= m.start < lo + len(half) for s in m.sources
-            )
-        )
-        sides.append(_Side(side_claim(half), named))
+        inside = [m for m in analysis.sources if lo <= m.start < lo + len(half)]
+        named = tuple(dict.fromkeys(s for m in inside for s in m.sources))
+        for mention in sorted(inside, key=lambda m: -m.start):  # the publication is no claim
+            half = half[: mention.start - lo] + " " + half[mention.end - lo :]
+        sides.append(_dated_side(half, named))
     results = [_check_side(bot, side, filters) for side in sides]
     body, citations, used = _side_lines(bot, sides, results)
     if not citations:

@@ -18,15 +18,20 @@ How one claim meets one candidate quote (1–2 sentences of a passage, ranked by
   form or government, ``words.PLACE_ALIASES``: "Washington" = "the United States"), or by a
   short form the quote uses for it (a name of the quote that begins or ends the claim's:
   "Biden" for "Joe Biden", "Kim" for "Kim Jong Un"; never for places) when the article writes
-  the full name too (title or text: the source itself ties the two);
+  the full name too (title or text: the source itself ties the two). With
+  ``names_in_articles`` (the sides of a yes/no question, whose sources are named) a name may
+  be anywhere in the quote's article, or be the article's own short form that ends it; the
+  claim's other words must then be in the quote, and such a quote never contradicts;
 - **numbers**: every figure of the claim (``figures.figure_contexts``) is in the quote; a quote
   figure counting the same thing with another value is a contradiction;
 - **dates**: every date of the claim (``dates.find_dates``) agrees with a date of the quote,
   resolved against the article's date, or with the article's date; a quote date of the same
   kind that disagrees is a contradiction;
 - **negation**: for each clause of the claim, the clause of the quote that matches it
-  (``clauses.matching_clause``) holds as many negations (``words.negations``); otherwise a
-  contradiction;
+  (``clauses.matching_clause``) holds as many negations (``words.negations``: "absence of",
+  "lack of" and "non-" count, so "the absence of a remedy" meets "there is no remedy");
+  otherwise a contradiction; so is a quote clause holding the opposite of a predicate the
+  claim has and it lacks ("a loss" against "a victory", ``words.opposite_stems``);
 - **speaker**: when the claim says who spoke (``speech.claimed_speaker``) and the quote names
   its speaker (``speech.span_speakers``: attributions in the span or its paragraph, "he"
   resolved backwards), they are the same actor; text the claim puts in quotation marks must be
@@ -184,6 +189,14 @@ def _turned_around(quote: str, terms: list[Term], negation_count: int) -> bool:
     return any(stems & opposite_stems(term.stem) for term in terms if term.stem not in stems)
 
 
+def _opposite_said(quote: str, terms: list[Term]) -> bool:
+    """Does the quote's clause that matches the claim hold the opposite of a predicate the claim
+    has and the clause lacks ("a loss for the Cowboys" against "a victory for the Cowboys"),
+    for claims too short for :func:`_turned_around`'s clause test?"""
+    clause = claim_stems(matching_clause(quote, terms))
+    return any(clause & opposite_stems(t.stem) for t in terms if t.stem not in clause)
+
+
 def _within(short: tuple[str, ...], run: tuple[str, ...]) -> bool:
     """Does ``short`` begin or end ``run`` (or equal it)?"""
     return len(short) <= len(run) and (run[: len(short)] == short or run[-len(short) :] == short)
@@ -246,11 +259,22 @@ class ClaimChecker:
     """Checks claims against passages; holds the embeddings and thresholds one run shares."""
 
     def __init__(
-        self, embeddings: Embeddings | None = None, thresholds: ClaimSettings | None = None
+        self,
+        embeddings: Embeddings | None = None,
+        thresholds: ClaimSettings | None = None,
+        *,
+        names_in_articles: bool = False,
     ) -> None:
         self.embeddings = embeddings
         self.thresholds = thresholds or ClaimSettings()
+        self.names_in_articles = names_in_articles
+        """When set, a claim's name may be written anywhere in the quote's article (title or
+        text), not only in the quote: the claim of a question's side names what its source's
+        article is about ("Beyoncé's Renaissance film") while the sentence that carries the
+        claim says "the film". Its other words must then be in the quote, and such a quote
+        never contradicts the claim."""
         self._names: dict[tuple[str, int], frozenset[tuple[str, ...]]] = {}
+        self._stems: dict[tuple[str, int], set[str]] = {}
 
     # -- one claim against one quote --
 
@@ -279,10 +303,17 @@ class ClaimChecker:
         named = self._article_names(article)
         found = [n for n in claim.names if _named(n, around, runs, named)]
         missing_names = [n for n in claim.names if n not in found]
+        elsewhere = [n for n in missing_names if self._named_in_article(n, article)]
+        if elsewhere:  # named by the articles: the quote must carry the rest of the claim
+            missing_names = [n for n in missing_names if n not in elsewhere]
+            found += elsewhere
         around |= {stem for n in found for stem in n}  # said in other words counts as said
         quote_runs = name_runs(quote)
         stems |= {stem for n in found if _named(n, stems, quote_runs, named) for stem in n}
+        stems |= {stem for n in elsewhere for stem in n}  # named by the article
         cover = coverage(claim.terms, stems)
+        if elsewhere:  # the predicate must be in the sentence that carries the claim
+            cover = min(cover, coverage([t for t in claim.terms if t.weight <= 1.0], stems))
         if missing_names:
             missing = " ".join(missing_names[0])
             return verdict(Verdict.UNSUPPORTED, cover, f"name not in quote: {missing}")
@@ -316,11 +347,15 @@ class ClaimChecker:
                 conflict = conflict or f"the source gives another date than {mention.label}"
             elif published is None or not _date_agrees(mention, published):
                 return verdict(Verdict.UNSUPPORTED, cover, f"date not in quote: {mention.label}")
-        if any(_turned_around(quote, t, n) for t, n in claim.polarity):
+        if any(_turned_around(quote, t, n) for t, n in claim.polarity) or _opposite_said(
+            quote, claim.core
+        ):
             conflict = conflict or "the source says the opposite"
 
         if conflict:
-            if coverage(claim.core, around) >= self.thresholds.min_contradiction:
+            # a quote that does not itself name what the claim names is about something else
+            # of its article: it can carry the claim, never turn it around
+            if not elsewhere and coverage(claim.core, around) >= self.thresholds.min_contradiction:
                 return verdict(Verdict.CONTRADICTED, cover, conflict)
             return verdict(Verdict.UNSUPPORTED, cover, conflict)
         # a predicate with an opposite ("accepted", "rose") is the claim's point: a quote that
@@ -337,6 +372,32 @@ class ClaimChecker:
             if similarity >= self.thresholds.min_similarity:
                 return verdict(Verdict.SUPPORTED, 0.5 * (cover + similarity))
         return verdict(Verdict.UNSUPPORTED, cover, "the quote does not say it")
+
+    def _named_in_article(self, run: tuple[str, ...], article: Article) -> bool:
+        """With ``names_in_articles``: is the name written in the quote's article (title or
+        text)?"""
+        if not self.names_in_articles:
+            return False
+        runs = self._article_names(article)
+        if _named(run, self._article_stems(article), list(runs), runs):
+            return True
+        # the article's own short form of the name: the words that end it ("Bankman-Fried"
+        # for "Sam Bankman-Fried", "Seahawks" for "Seattle Seahawks"), never a first name; or
+        # its initials as a name of the article ("NMPA" for "National Music Publishers
+        # Association")
+        initials = "".join(stem[0] for stem in run if stem)
+        if len(run) >= 2 and (initials,) in runs:
+            return True
+        return any(len(r) < len(run) and run[-len(r) :] == r and place_key(r) is None for r in runs)
+
+    def _article_stems(self, article: Article) -> set[str]:
+        """The stems of an article's title and text, read once per article."""
+        key = (article.id, len(article.text))
+        if key not in self._stems:
+            if len(self._stems) > 256:
+                self._stems.clear()
+            self._stems[key] = claim_stems(f"{article.title or ''}\n{article.text}")
+        return self._stems[key]
 
     # -- one claim against the passages --
 
@@ -440,6 +501,17 @@ class ClaimChecker:
         return ClaimCheck(text, verdict, tuple(citations), tuple(indexes), claims, reason)
 
 
+def names_written(claim: str, article: Article, checker: ClaimChecker | None = None) -> float:
+    """The share of ``claim``'s proper names that ``article`` writes (title or text), by the
+    checker's own rule for names (:meth:`ClaimChecker._named_in_article`: word for word, the
+    same country, or the article's short form); 1.0 when the claim names nothing."""
+    runs = _Claim.read(claim).names
+    if not runs:
+        return 1.0
+    checker = checker or ClaimChecker(names_in_articles=True)
+    return sum(checker._named_in_article(run, article) for run in runs) / len(runs)
+
+
 def _key(passage: ScoredChunk) -> str:
     return passage.chunk.id
 
@@ -466,13 +538,17 @@ def check(
     filters: SearchFilters | None = None,
     prefer: Sequence[int] = (),
     thresholds: ClaimSettings | None = None,
+    names_in_articles: bool = False,
 ) -> ClaimCheck:
     """Check ``sentence`` against ``evidence``: given passages, or a ``Briefbot`` whose store
     is searched with the sentence (and each of its clauses) under ``filters``. With a
     ``Briefbot`` the store's cached sentence embeddings judge paraphrases unless
-    ``embeddings`` is given. ``prefer``: indexes of given passages the writer cited."""
+    ``embeddings`` is given. ``prefer``: indexes of given passages the writer cited.
+    ``names_in_articles``: the claim's names may be anywhere in the quote's article
+    (:attr:`ClaimChecker.names_in_articles`; for the sides of a question, whose sources are
+    named)."""
     if isinstance(evidence, Sequence):
-        checker = ClaimChecker(embeddings, thresholds)
+        checker = ClaimChecker(embeddings, thresholds, names_in_articles=names_in_articles)
         return checker.check(sentence, evidence, prefer=prefer)
     checker = ClaimChecker(
         embeddings or evidence.sentence_embeddings, thresholds or evidence.settings.claims

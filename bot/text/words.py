@@ -33,6 +33,8 @@ __all__ = [
     "GLUE_WORDS",
     "SUBJECT_STOPWORDS",
     "INDEX_STOPWORDS",
+    "ABSENCE_WORDS",
+    "NEGATING_PREFIX",
     "NEGATION_WORDS",
     "NUMBER_WORDS",
     "Term",
@@ -162,11 +164,14 @@ def _is_acronym(word: str) -> bool:
 def claim_terms(text: str) -> list[Term]:
     """Content terms of ``text`` (stopwords dropped), each once, with a weight."""
     seen: dict[str, Term] = {}
-    for index, match in enumerate(_CLAIM_TOKEN.finditer(_undot(text))):
+    text = _undot(text)
+    for index, match in enumerate(_CLAIM_TOKEN.finditer(text)):
         word = match.group()
         lower = word.lower().replace("’", "'")
         if lower in CLAIM_STOPWORDS or lower.removesuffix("'s") in CLAIM_STOPWORDS:
             continue
+        if lower == NEGATING_PREFIX and text[match.end() : match.end() + 1] == "-":
+            continue  # "non-competitive": the prefix is a negation, "competitive" the content
         if word[0].isdigit() or lower in NUMBER_WORDS:
             weight = 2.0
         elif word[0].isupper() and (index > 0 or word.isupper()) or _is_acronym(word):
@@ -296,7 +301,7 @@ def name_runs(text: str) -> list[tuple[str, ...]]:
         )
         if index == 0 and capitalised and not is_name:
             opening = claim_stem(word)
-        elif index == 1 and opening and is_name and not gap.strip():
+        elif index == 1 and opening and is_name and gap.strip() in ("", "-"):
             current = [opening]
         hyphenated = gap == "-" and word[0].isalpha()  # "Kim Jong-un", "Bankman-Fried"
         if current and (hyphenated or (is_name and not gap.strip())):
@@ -316,8 +321,18 @@ def name_runs(text: str) -> list[tuple[str, ...]]:
 NEGATION_WORDS = word_set("not never no none nobody nothing neither nor without cannot")
 """Words that turn a statement around; ``n't`` contractions count too (see :func:`negated`)."""
 
+ABSENCE_WORDS = word_set("absence absent lack lacks lacked lacking")
+"""Nouns and verbs that say something is not there: "the absence of a remedy" and "a lack of
+remedy" say what "no remedy" says, so they count as one negation each (:func:`negations`)."""
+
+NEGATING_PREFIX = "non"
+"""The prefix that negates the word it is hyphenated to: "non-competitive" says what "not
+competitive" says (one negation; the prefix is no content word of its own, :func:`claim_terms`)."""
+
 _NEGATION = re.compile(
-    r"\b(?:" + "|".join(sorted(NEGATION_WORDS)) + r")\b|\w(?:n['’]t)\b", re.IGNORECASE
+    r"\b(?:" + "|".join(sorted(NEGATION_WORDS | ABSENCE_WORDS)) + r")\b|\w(?:n['’]t)\b"
+    rf"|\b{NEGATING_PREFIX}-(?=[^\W\d_])",
+    re.IGNORECASE,
 )
 
 
@@ -327,8 +342,10 @@ _NUMBER_SIGN = re.compile(r"\bNo\.(?=\s*\d|\s*$)")
 
 def negations(text: str) -> int:
     """How many negation words and ``n't`` ``text`` holds ("has not no plans": two; "No. 87" is
-    a number, not a negation). Claim checks compare it between a claim's clause and the quote
-    clause that matches it."""
+    a number, not a negation), the words of absence (:data:`ABSENCE_WORDS`) and the ``non-``
+    prefix included: "the absence of a remedy", "there is no remedy" and "non-competitive" /
+    "not competitive" hold one each. Claim checks compare it between a claim's clause and the
+    quote clause that matches it."""
     return len(_NEGATION.findall(_NUMBER_SIGN.sub("", text)))
 
 
@@ -348,7 +365,7 @@ _OPPOSITES = (
     ("allow permit", "ban forbid prohibit block"),
     ("increase raise", "decrease reduce cut lower"),
     ("rise rose risen grow grew grown", "fall fell fallen drop shrink shrank"),
-    ("gain win won", "lose lost"),
+    ("gain win won victory", "lose lost loss"),
     ("confirm admit", "deny"),
     ("open", "close shut"),
     ("resume restart", "suspend halt"),
