@@ -6,7 +6,10 @@ the answer where that kind says it must be:
 - **who / which**: the proper names (``bot.text.speech.entities``) of the passage sentences
   that bear on the question, less the names the question itself gives and the publishers; the
   name found in the most articles (weighted by how well each sentence bears on the question)
-  is the answer, shown with the quotes that contain it;
+  is the answer, shown with the quotes that contain it; initials ("SBF") vote for the one
+  candidate they abbreviate; the name is shown in the fullest form the articles write (one
+  more name word, a sentence-case title included), never with a word they also write in lower
+  case ("Google Search" is Google's search);
 - **how many**: the figures (``bot.text.figures``) of the best sentence that holds one the
   question does not give; **when**: its dates (``bot.text.dates.find_dates``, resolved
   against the article's date);
