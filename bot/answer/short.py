@@ -9,7 +9,9 @@ the answer where that kind says it must be:
   is the answer, shown with the quotes that contain it; initials ("SBF") vote for the one
   candidate they abbreviate; the name is shown in the fullest form the articles write (one
   more name word, a sentence-case title included), never with a word they also write in lower
-  case ("Google Search" is Google's search);
+  case ("Google Search" is Google's search); "what type of …" / "what are the entities …" asks
+  for a kind, answered with the plural common noun most of the best sentences use
+  ("sportsbooks"), when one clearly leads;
 - **how many**: the figures (``bot.text.figures``) of the best sentence that holds one the
   question does not give; **when**: its dates (``bot.text.dates.find_dates``, resolved
   against the article's date);
@@ -215,10 +217,46 @@ def _given_names(question: Question, sources: Sequence[str]) -> set[str]:
     return given
 
 
+_CLASS_ASKED = re.compile(
+    r"^\s*(?:what|which)\s+(?:are\s+the\s+)?(?:(?:types?|kinds?|sorts?)\s+of\b|entities\b)",
+    re.IGNORECASE,
+)
+_PLURAL = re.compile(r"\b[a-z]{3,}(?<![su]s)(?<!ss)s\b")
+
+
+def _class_noun(question: Question, sentences: Sequence[_Sentence]) -> Settled | None:
+    """ "What type of establishments …" / "What are the entities that …" asks for a kind of
+    thing, not a name: the plural common noun the best sentences use most ("sportsbooks"),
+    one the question does not give, clearly ahead of the next (else no answer)."""
+    asked = claim_stems(question.text)
+    question_words = re.findall(r"[a-z]+", question.text.casefold())
+    counts: dict[str, int] = {}
+    for s in sentences[:12]:
+        opening_lowered = s.text[:1].lower() + s.text[1:]  # "Sportsbooks adjust …"
+        for word in set(_PLURAL.findall(opening_lowered)):
+            # "bets" is given by "betting": a word of the question's own family
+            if not claim_stems(word) & asked and not any(
+                w.startswith(word[:-1]) for w in question_words
+            ):
+                counts[word] = counts.get(word, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < 3 or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+        return None
+    noun = ranked[0][0]
+    picks = [s for s in sentences[:12] if re.search(rf"\b{noun}\b", s.text)]
+    body, citations, used = _quotes(_one_per_article(picks), focus=question.focus)
+    if not citations:
+        return None
+    display = noun.capitalize()
+    return Settled(display, _lead(display, body), citations, used)
+
+
 def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
     sentences = _sentences(evidence)
     if not sentences:
         return None
+    if _CLASS_ASKED.search(question.text):
+        return _class_noun(question, sentences)
     floor = sentences[0].score * 0.6
     sources = {s.passage.article.source or "" for s in sentences if s.passage.article}
     given = _given_names(question, sorted(sources))

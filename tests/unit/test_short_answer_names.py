@@ -103,3 +103,37 @@ def test_a_common_noun_after_the_name_is_not_part_of_it() -> None:
         article("c", "Regulators said Google paid billions for the default."),
     ]
     assert short_answer(question, *articles) == "Google"
+
+
+KIND_QUESTION = "What type of establishments adjust their lines and offer welcome promotions?"
+
+
+def test_a_question_for_a_kind_of_thing_is_answered_with_the_common_noun() -> None:
+    articles = [
+        article("a", "Caesars Sportsbook offers new users a welcome promotion."),
+        article("b", "Sportsbooks adjust their lines when news about a team breaks."),
+        article("c", "Most sportsbooks offer welcome promotions with conditions."),
+        article("d", "Odds shift as sportsbooks take in more money on one side."),
+    ]
+    assert short_answer(KIND_QUESTION, *articles) == "Sportsbooks"
+
+
+def test_no_kind_is_given_when_no_noun_stands_out() -> None:
+    articles = [
+        article("a", "Caesars Sportsbook offers new users welcome bonuses."),
+        article("b", "Sportsbooks adjust lines when news about a team breaks."),
+        article("c", "Bookmakers offer welcome bonuses with conditions."),
+    ]
+    # "sportsbooks" in two sentences, "bonuses" in two: nothing settles the kind
+    assert short_answer(KIND_QUESTION, *articles) is None
+
+
+def test_a_plural_of_the_question_s_own_word_is_not_the_kind() -> None:
+    question = "What are the entities that change betting odds after news breaks?"
+    articles = [
+        article("a", "Bets placed late move the odds."),
+        article("b", "Sportsbooks move the odds when bets pile up."),
+        article("c", "Sportsbooks watch the news and bets closely."),
+        article("d", "Large bets arrive and sportsbooks react."),
+    ]
+    assert short_answer(question, *articles) == "Sportsbooks"
