@@ -6,7 +6,12 @@ the answer where that kind says it must be:
 - **who / which**: the proper names (``bot.text.speech.entities``) of the passage sentences
   that bear on the question, less the names the question itself gives and the publishers; the
   name found in the most articles (weighted by how well each sentence bears on the question)
-  is the answer, shown with the quotes that contain it;
+  is the answer, shown with the quotes that contain it; initials ("SBF") vote for the one
+  candidate they abbreviate; the name is shown in the fullest form the articles write (one
+  more name word, a sentence-case title included), never with a word they also write in lower
+  case ("Google Search" is Google's search); "what type of …" / "what are the entities …" asks
+  for a kind, answered with the plural common noun most of the best sentences use
+  ("sportsbooks"), when one clearly leads;
 - **how many**: the figures (``bot.text.figures``) of the best sentence that holds one the
   question does not give; **when**: its dates (``bot.text.dates.find_dates``, resolved
   against the article's date);
@@ -212,14 +217,51 @@ def _given_names(question: Question, sources: Sequence[str]) -> set[str]:
     return given
 
 
+_CLASS_ASKED = re.compile(
+    r"^\s*(?:what|which)\s+(?:are\s+the\s+)?(?:(?:types?|kinds?|sorts?)\s+of\b|entities\b)",
+    re.IGNORECASE,
+)
+_PLURAL = re.compile(r"\b[a-z]{3,}(?<![su]s)(?<!ss)s\b")
+
+
+def _class_noun(question: Question, sentences: Sequence[_Sentence]) -> Settled | None:
+    """ "What type of establishments …" / "What are the entities that …" asks for a kind of
+    thing, not a name: the plural common noun the best sentences use most ("sportsbooks"),
+    one the question does not give, clearly ahead of the next (else no answer)."""
+    asked = claim_stems(question.text)
+    question_words = re.findall(r"[a-z]+", question.text.casefold())
+    counts: dict[str, int] = {}
+    for s in sentences[:12]:
+        opening_lowered = s.text[:1].lower() + s.text[1:]  # "Sportsbooks adjust …"
+        for word in set(_PLURAL.findall(opening_lowered)):
+            # "bets" is given by "betting": a word of the question's own family
+            if not claim_stems(word) & asked and not any(
+                w.startswith(word[:-1]) for w in question_words
+            ):
+                counts[word] = counts.get(word, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < 3 or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+        return None
+    noun = ranked[0][0]
+    picks = [s for s in sentences[:12] if re.search(rf"\b{noun}\b", s.text)]
+    body, citations, used = _quotes(_one_per_article(picks), focus=question.focus)
+    if not citations:
+        return None
+    display = noun.capitalize()
+    return Settled(display, _lead(display, body), citations, used)
+
+
 def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
     sentences = _sentences(evidence)
     if not sentences:
         return None
+    if _CLASS_ASKED.search(question.text):
+        return _class_noun(question, sentences)
     floor = sentences[0].score * 0.6
     sources = {s.passage.article.source or "" for s in sentences if s.passage.article}
     given = _given_names(question, sorted(sources))
     kind_is_person = question.kind == "who"
+    acronyms: dict[str, list[_Sentence]] = {}
     best: dict[frozenset[str], dict[str, float]] = {}  # name words -> article id -> score
     forms: dict[frozenset[str], dict[str, int]] = {}
     mid_sentence = {
@@ -233,7 +275,10 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
                 # a capitalised opening word is not a name unless seen inside a sentence
                 name = name.split(" ", 1)[1] if " " in name else ""
             if kind_is_person and name.isupper():
-                continue  # an acronym names an organisation, not "the individual"
+                # an acronym names an organisation, not "the individual" (unless it stands
+                # for a person's name: "SBF", merged below)
+                acronyms.setdefault(name, []).append(s)
+                continue
             words = _words(name)
             if not words or words <= given or actor_key(name) in given:
                 continue
@@ -243,6 +288,7 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
             per_article[aid] = max(per_article.get(aid, 0.0), s.score)
             forms.setdefault(words, {})
             forms[words][name] = forms[words].get(name, 0) + 1
+    _merge_acronyms(acronyms, best, forms)
     votes, subjects = _subject_votes(question, sentences[:3])
     for words, bonus in votes.items():
         if words in best:
@@ -260,10 +306,14 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
                     merged[aid] = max(merged.get(aid, 0.0), score)
         totals[words] = sum(merged.values()) + 0.01 * len(words)
     winner = max(totals, key=lambda w: totals[w])
-    longer = [o for o in totals if winner < o]
+    common = _lower_case_words(evidence)
+    shorter = [o for o in totals if o < winner and (winner - o) <= common]
+    if shorter:  # "Google Search" is Google's search: the name is "Google"
+        winner = max(shorter, key=lambda w: (totals[w], len(w)))
+    longer = [o for o in totals if winner < o and not (o - winner) <= common]
     if longer:  # "Kim" stands for "Kim Jong Un": show the fullest form the sources give
         winner = max(longer, key=lambda w: (totals[w], len(w)))
-    display = _fullest_form(winner, forms, evidence)
+    display = _fullest_form(winner, forms, evidence, common)
     picks = [
         s
         for s in sentences
@@ -279,26 +329,90 @@ def _entity(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
     return Settled(display, _lead(display, body), citations, used)
 
 
+def _initials(name: str) -> str:
+    """ "Sam Bankman-Fried" → "SBF"."""
+    return "".join(w[0] for w in re.split(r"[\s\-‐]+", name) if w).upper()
+
+
+def _merge_acronyms(
+    acronyms: dict[str, list[_Sentence]],
+    best: dict[frozenset[str], dict[str, float]],
+    forms: dict[frozenset[str], dict[str, int]],
+) -> None:
+    """ "SBF" is "Sam Bankman-Fried" when exactly one candidate of two or more words has those
+    initials: the acronym's sentences vote for that name."""
+    for acronym, said in acronyms.items():
+        if len(acronym) < 2:
+            continue
+        owners = [w for w in best if len(w) >= 2 and any(_initials(n) == acronym for n in forms[w])]
+        if len(owners) != 1:
+            continue
+        per_article = best[owners[0]]
+        for s in said:
+            aid = s.passage.chunk.article_id
+            per_article[aid] = max(per_article.get(aid, 0.0), s.score)
+
+
 def _fullest_form(
     winner: frozenset[str],
     forms: dict[frozenset[str], dict[str, int]],
     evidence: Sequence[Evidence],
+    common: set[str],
 ) -> str:
     """The name as the sources write it most fully: "Bankman-Fried" is shown as "Sam
-    Bankman-Fried" when the articles give the longer form (one more name word before it)."""
+    Bankman-Fried", "Alameda" as "Alameda Research" when the articles give the longer form (one
+    more name word before or after it). A sentence's opening word counts as that word only
+    when the articles also write it capitalised inside a sentence ("Sam", never "Using")."""
     display = max(forms[winner], key=lambda n: (forms[winner][n], len(n)))
     fuller: dict[str, int] = {}
+    opening_forms: dict[str, int] = {}
+    inside: set[str] = set()
+    seen: set[str] = set()
     for ev in evidence[:8]:
         article = ev.passage.article
         assert article is not None
-        for start, end in sentence_spans(article.text, 0, len(article.text)):
-            for name, opening in name_mentions(article.text[start:end]):
+        if article.id in seen:
+            continue
+        seen.add(article.id)
+        texts = [article.text[a:b] for a, b in sentence_spans(article.text, 0, len(article.text))]
+        if article.title and not _title_case(article.title):
+            texts.append(article.title)
+        for text in texts:
+            for name, opening in name_mentions(text):
                 words = _words(name)
-                if opening or not (winner < words and len(words) - len(winner) == 1):
+                if not opening:
+                    inside |= words
+                if not (winner < words and len(words) - len(winner) == 1):
                     continue
-                if name.endswith(display):
-                    fuller[name] = fuller.get(name, 0) + 1
-    return max(fuller, key=lambda n: fuller[n]) if fuller else display
+                if name.endswith(display) or name.startswith(display + " "):
+                    counts = opening_forms if opening else fuller
+                    counts[name] = counts.get(name, 0) + 1
+    for name, count in opening_forms.items():
+        if _words(name) - winner <= inside:
+            fuller[name] = fuller.get(name, 0) + count
+    # a word after the name that the articles also write in lower case is a common noun
+    # ("Google Search" is Google's search), not part of the name ("Alameda Research")
+    fuller = {
+        n: c
+        for n, c in fuller.items()
+        if n.endswith(display) or actor_key(n.split()[-1]) not in common
+    }
+    return max(fuller, key=lambda n: (fuller[n], n.endswith(display))) if fuller else display
+
+
+def _lower_case_words(evidence: Sequence[Evidence]) -> set[str]:
+    """The words the evidence's articles write in lower case (common nouns, verbs): "search"
+    tells that "Google Search" is Google's search, not a longer name of Google."""
+    texts = {
+        ev.passage.article.id: ev.passage.article.text for ev in evidence[:8] if ev.passage.article
+    }
+    return {w for text in texts.values() for w in re.findall(r"\b[a-z][a-z]+\b", text)}
+
+
+def _title_case(title: str) -> bool:
+    """A headline In Title Case: its capitals do not tell names from other words."""
+    words = re.findall(r"[A-Za-z][\w'’\-]*", title)
+    return sum(w[0].isupper() for w in words) > len(words) / 2
 
 
 def _subject_votes(

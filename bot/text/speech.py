@@ -250,10 +250,10 @@ _NATIONALITY_WORDS = word_set(
     """
     iraqi israeli pakistani saudi thai qatari yemeni kuwaiti emirati afghan german swiss
     dutch greek french british irish turkish polish danish swedish finnish spanish scottish
-    welsh
+    welsh czech
     """
 )
-_NATIONALITY_RE = re.compile(r"(?:ean|ian|ese|ish|can|ch)$")
+_NATIONALITY_RE = re.compile(r"(?:ean|ian|ese|ish|can)$")  # "French", "Dutch": listed
 
 
 class _Nationality:
