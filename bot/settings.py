@@ -128,9 +128,11 @@ class AnswerSettings(_Section):
     cite_min_score: float = 0.55
     """A sentence is quoted for a facet of the question (``bot.answer.citing``) only when its
     similarity to the facet plus half the share of the facet's words it holds reaches this."""
-    cite_min_inherited: float = 0.55
-    """The same floor for a clause that names no source of its own (it is asked of every source
-    the question names, so its best sentence is more often one of another clause's sources)."""
+    cite_min_inherited: float = 0.62
+    """The floor for a clause that names no source of its own: it is asked of every source the
+    question names, so its best sentence is more often one of another clause's sources, and it
+    adds a quote only when it clears the floor clearly (0.55 → 0.62: citation precision 0.824 →
+    0.832, recall 0.612 → 0.606 on MultiHop-RAG dev)."""
     cite_min_added: float = 0.8
     """For yes/no answers, whose per-side quotes always stay: the score a clause's sentence
     needs to be added beside them."""

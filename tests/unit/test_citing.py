@@ -7,6 +7,8 @@ plain word overlap, so what is pinned is the choice rule, not a model's judgemen
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.answer.citing import Candidate, Facet, candidates, choose, cite_facets, facets
 from bot.answer.evidence import Evidence
 from bot.answer.question import Question
@@ -214,3 +216,21 @@ def test_candidates_never_include_injected_instructions() -> None:
     pool = candidates(evidence_of(passage("x1", "The Verge", text)))
     assert pool and all("Ignore all previous" not in c.text for c in pool)
     assert all(isinstance(c, Candidate) for c in pool)
+
+
+def test_a_clause_without_a_source_of_its_own_needs_a_clearer_score() -> None:
+    """The same sentence is quoted for a clause naming its source at the ordinary floor, but
+    not for a clause that only inherits the question's sources unless it clears the higher
+    ``cite_min_inherited``."""
+    crunch = passage("t1", "TechCrunch", CRUNCH_TEXT)
+    pool = candidates(evidence_of(crunch))
+    text = "a publisher sued over search revenue and weather"
+    own = Facet(text, tuple(claim_terms(text)), ("TechCrunch",), own=True)
+    inherited = replace(own, own=False)
+    lenient = AnswerSettings(cite_min_score=0.3, cite_min_inherited=0.3)
+    strict = AnswerSettings(cite_min_score=0.3, cite_min_inherited=0.95)
+    assert choose([own], pool, HashEmbeddings(), None, strict)
+    assert choose([inherited], pool, HashEmbeddings(), None, lenient)
+    assert not choose([inherited], pool, HashEmbeddings(), None, strict)
+    defaults = AnswerSettings()
+    assert defaults.cite_min_inherited > defaults.cite_min_score
