@@ -5,6 +5,8 @@ Everything is built lazily so that listing articles does not load a language mod
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -13,6 +15,8 @@ from bot.settings import Settings, load_settings
 from vectorstore.ingest import Progress, ingest
 from vectorstore.models import Article, IngestReport
 from vectorstore.store import ArticleStore
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -61,6 +65,28 @@ class Briefbot:
         from bot.text.similarity import CachingEmbeddings
 
         return CachingEmbeddings(self.store.embeddings, cache_queries=False, max_items=20_000)
+
+    def warm_in_background(self) -> threading.Thread | None:
+        """Start loading the store's vector indexes (``ArticleStore.warm``) on a daemon thread,
+        so a large store's first question does not wait for them when the user is still typing
+        (the web app at start) and waits once, not twice, when it asks at once (the CLI).
+        A failure here is only logged: the question path opens what it needs itself."""
+
+        try:
+            store = self.store  # opened here, not raced for by two threads
+        except Exception as exc:  # noqa: BLE001 - the caller's own use reports it
+            log.info("not warming the store: %s", exc)
+            return None
+
+        def warm() -> None:
+            try:
+                store.warm()
+            except Exception as exc:  # noqa: BLE001 - warming is an optimisation only
+                log.info("warming the store failed: %s", exc)
+
+        thread = threading.Thread(target=warm, name="briefbot-warm", daemon=True)
+        thread.start()
+        return thread
 
     # ---- library ---------------------------------------------------------------------------
 

@@ -69,7 +69,9 @@ def settings_key(settings: Settings) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _shared_bot(key: str, _settings: Settings) -> Briefbot:
-    return Briefbot(settings=_settings)
+    bot = Briefbot(settings=_settings)
+    bot.warm_in_background()  # a large store's indexes load while the user types
+    return bot
 
 
 def get_bot() -> Briefbot:
@@ -84,6 +86,7 @@ def get_bot() -> Briefbot:
     held = st.session_state.get(_SESSION_BOT)
     if held is None or held[0] != fingerprint:
         held = (fingerprint, Briefbot(settings=settings))
+        held[1].warm_in_background()
         st.session_state[_SESSION_BOT] = held
     return held[1]
 

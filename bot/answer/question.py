@@ -84,7 +84,14 @@ _SAID = re.compile(
     r"claim|argue|announce|write)\b|\baccording\s+to\s+(?P<who2>[^,?]+)",
     re.IGNORECASE,
 )
-_HOW_MANY = re.compile(r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share)\b", re.I)
+_HOW_MANY = re.compile(
+    r"\bhow\s+(?:many|much)\b|\bwhat\s+(?:number|percentage|share)\b|"
+    r"^\s*what\s+(?:did|does|do|has|have|will|would)\s+[^?]+?\s+(?:pay|paid|spend|spent|cost|"
+    r"earn|earned|raise|raised|charge|charged|owe|lose|lost|fetch|sell\s+for)\b|"
+    r"^\s*what\s+(?:is|was|were|are)\s+the\s+(?:\w+\s+)?(?:price|cost|amount|sum|fine|salary|"
+    r"budget|revenue|valuation|fee|bill|payment|deficit|tariff|rate)\b",
+    re.I,
+)
 _WHEN = re.compile(
     r"^\s*when\b|\bwhat\s+(?:time|day|date|year|month)\b|\bwhich\s+(?:day|date|year)", re.I
 )

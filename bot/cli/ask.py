@@ -72,6 +72,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if not question:
         raise CliError("the question is empty")
     bot = Briefbot()
+    bot.warm_in_background()  # both vector indexes load side by side, not one after the other
     filters = filters_from_args(args)
     stream = stdout_is_terminal() and not args.json
 

@@ -250,3 +250,31 @@ def test_pages_reads_never_ask_chroma_for_a_whole_collection(store: ArticleStore
     finally:
         store_module.ArticleStore._pages = staticmethod(real)  # type: ignore[method-assign]
     assert seen
+
+
+def test_warm_loads_the_indexes_and_leaves_the_store_usable(store: ArticleStore) -> None:
+    store.warm()  # an empty store: nothing to load, no error
+    article, chunks = _article(ALPHA)
+    store.put(article, chunks)
+    reopened = ArticleStore(store.config)
+    reopened.warm()
+    hits = reopened.dense_search("Who raised interest rates?", k=2)
+    assert hits and hits[0].article is not None and hits[0].article.id == article.id
+    other, other_chunks = _article(BETA)
+    reopened.put(other, other_chunks)  # warming released the store's lock
+    assert {a.id for a in store.list_articles()} == {article.id, other.id}
+
+
+def test_warm_in_background_finishes_and_never_raises(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from bot.service import Briefbot
+    from bot.settings import Settings
+
+    bot = Briefbot(Settings(home=tmp_path / "home", collection="warm"))
+    thread = bot.warm_in_background()
+    assert thread is not None
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    unreachable = Briefbot(
+        Settings(home=tmp_path / "h2", chroma_url="http://127.0.0.1:9", collection="warm")
+    )
+    assert unreachable.warm_in_background() is None  # the caller's own use reports it

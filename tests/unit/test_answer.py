@@ -304,6 +304,10 @@ def test_question_kinds_are_read_by_rule() -> None:
     assert question_kind("Who rejected the US offer of dialogue?") == ("who", None)
     assert question_kind("Which company is accused by TechCrunch of X?")[0] == "which"
     assert question_kind("How many missile tests has North Korea carried out?")[0] == "how_many"
+    # what was paid, spent or cost is an amount
+    assert question_kind("What did Google pay to be the default search engine?")[0] == "how_many"
+    assert question_kind("What was the total cost of the new wall?")[0] == "how_many"
+    assert question_kind("What did the court rule?")[0] == "open"
     assert question_kind("When will the UN Security Council meet?")[0] == "when"
     assert question_kind("Did Kim reject the offer?")[0] == "yes_no"
     assert question_kind("Do both The Verge and TechCrunch report that X?")[0] == "compare"
