@@ -39,7 +39,18 @@ from bench.common import (  # noqa: E402
 )
 
 SUPPORTED_KINDS = ("verbatim", "main_clause", "paraphrase")
-UNSUPPORTED_KINDS = ("name", "number", "date", "negation", "speaker")
+UNSUPPORTED_KINDS = ("name", "number", "date", "negation", "speaker", "added_clause")
+
+_ADDED_CLAUSES = [  # invented additions a model might make: in no article of the set
+    "which was made up entirely of its own products",
+    "a decision welcomed by most regional governors",
+    "after months of secret negotiations with foreign lenders",
+    "which critics described as reckless and improvised",
+    "prompting protests outside several embassies",
+    "a figure disputed by independent auditors",
+    "following a vote by the parish council",
+    "which delighted shareholders in Rotterdam",
+]
 
 _PARAPHRASE = [  # faithful rewordings: the same statement in other words
     (r"\bsaid\b", "stated"),
@@ -141,6 +152,11 @@ def change_speaker(fact: str, speakers: list[str]) -> str | None:
     return None
 
 
+def add_clause(fact: str, n: int) -> str:
+    """The fact with one invented clause appended after a comma (a model's embellishment)."""
+    return f"{fact.rstrip(' .')}, {_ADDED_CLAUSES[n % len(_ADDED_CLAUSES)]}."
+
+
 def build_claims(limit: int | None) -> list[tuple[str, str, bool]]:
     """(kind, claim, should be supported) for each fact and each change that applies to it."""
     from bot.claims.clauses import split_claims
@@ -167,6 +183,7 @@ def build_claims(limit: int | None) -> list[tuple[str, str, bool]]:
             "date": change_date(fact),
             "negation": change_negation(fact),
             "speaker": change_speaker(fact, rotated),
+            "added_clause": add_clause(fact, n),
         }
         out += [(kind, text, False) for kind, text in changes.items() if text and text != fact]
     return out

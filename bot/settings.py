@@ -162,6 +162,10 @@ class ClaimSettings(_Section):
     min_contradiction: float = 0.7
     """Share of the claim's other terms a conflicting quote must hold to be about the same
     thing."""
+    min_clause_coverage: float = 0.5
+    """Share of each clause's content words (a clause of the claim between commas, with two
+    or more) the quote must hold: a true sentence with an invented clause appended keeps most
+    of its words but is not supported."""
     candidates: int = 4
     """Quotes tried per passage, best ranked first."""
     passages: int = 8

@@ -12,6 +12,9 @@ How one claim meets one candidate quote (1–2 sentences of a passage, ranked by
 - **content**: the weighted share of the claim's terms (``bot.text.words.claim_terms``) the
   quote holds must reach :attr:`ClaimSettings.min_coverage`, or :attr:`ClaimSettings.min_paraphrase`
   when the two are similar by meaning (MiniLM cosine ≥ :attr:`ClaimSettings.min_similarity`);
+  and each clause of the claim (``clauses.clause_parts``, two content words or more) on its own
+  reaches :attr:`ClaimSettings.min_clause_coverage`: a true sentence with an invented clause
+  appended keeps most of its words, but the clause is not in the source;
 - **names**: every proper name of the claim (a run of capitalised words, ``words.name_runs``;
   titles such as "President" or "Mr" are not names) is in the quote, the publisher, or the
   resolved speaker of the quote: word for word, as the same country (capital, country, short
@@ -363,6 +366,18 @@ class ClaimChecker:
         unsaid = [t.stem for t in claim.terms if opposite_stems(t.stem) and t.stem not in stems]
         if unsaid:
             return verdict(Verdict.UNSUPPORTED, cover, f"predicate not in quote: {unsaid[0]}")
+        # every clause is said, not only most of the sentence's words: an appended clause of
+        # new words ("…, which was made up entirely of its own products") is the writer's own
+        added = next(
+            (
+                ts
+                for ts, _ in claim.polarity
+                if coverage(ts, around) < self.thresholds.min_clause_coverage
+            ),
+            None,
+        )
+        if added is not None:
+            return verdict(Verdict.UNSUPPORTED, cover, f"clause not in quote: {added[0].stem}…")
         if cover >= self.thresholds.min_coverage:
             return verdict(Verdict.SUPPORTED, cover)
         if cover >= self.thresholds.min_paraphrase and self.embeddings is not None:

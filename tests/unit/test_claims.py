@@ -71,6 +71,11 @@ def test_supported_verbatim_and_paraphrased(
         # Biden's words put in Kim's mouth
         "Kim Jong Un said: “We have no illusions about the difficulty, absolutely none.”",
         "It's about a report that mentions a blockade in Gaza.",
+        # a true sentence with an invented clause appended: most words are the source's
+        "North Korean leader Kim Jong Un rejected the United States' offer of dialogue, "
+        "a decision welcomed by most regional governors.",
+        "North Korea has carried out six missile tests since 2006, which critics described "
+        "as reckless and improvised.",
     ],
 )
 def test_swapped_or_unsourced_rejected(
