@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -56,6 +57,27 @@ def simhash(text: str) -> int:
 
 def hamming(a: int, b: int) -> int:
     return (a ^ b).bit_count()
+
+
+COPY_BITS = 3
+"""SimHash distance under which two sentences are one syndicated sentence."""
+
+
+@lru_cache(maxsize=4096)
+def _sentence_print(text: str) -> tuple[str, int | None]:
+    """The sentence as compared for syndication: normalised words, and their SimHash when the
+    sentence is long enough (8 words) for one to mean anything."""
+    norm = normalize_for_hash(text)
+    return norm, simhash(norm) if len(norm.split()) >= 8 else None
+
+
+def same_sentence(a: str, b: str) -> bool:
+    """One sentence twice: equal once normalised, or syndicated copies (SimHash within
+    :data:`COPY_BITS`). An answer shows such a sentence once."""
+    (ta, ha), (tb, hb) = _sentence_print(a), _sentence_print(b)
+    if ta == tb:
+        return True
+    return ha is not None and hb is not None and hamming(ha, hb) <= COPY_BITS
 
 
 class DisjointSets:

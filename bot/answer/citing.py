@@ -41,7 +41,7 @@ from bot.text.dates import DateMention, parse_article_date
 from bot.text.untrusted import looks_like_instruction
 from bot.text.words import Term, claim_stems, claim_terms, coverage, with_capitals
 from bot.types import Citation
-from vectorstore.fingerprint import hamming, normalize_for_hash, simhash
+from vectorstore.fingerprint import same_sentence
 from vectorstore.models import ScoredChunk
 from vectorstore.sentences import sentence_spans
 
@@ -55,9 +55,6 @@ if TYPE_CHECKING:
 
 MIN_FACET_TERMS = 2
 """A clause with fewer content words ("as reported by X") says nothing of its own to quote for."""
-
-COPY_BITS = 3
-"""SimHash distance under which two sentences are one syndicated sentence (``fingerprint``)."""
 
 
 @dataclass(frozen=True)
@@ -172,14 +169,6 @@ def _holds(text: str, answer: Sequence[Term]) -> bool:
     return bool(answer) and coverage(answer, set(_stems(text))) >= 0.5
 
 
-@lru_cache(maxsize=4096)
-def _fingerprint(text: str) -> tuple[str, int | None]:
-    """The sentence as compared for syndication: normalised words, and their SimHash when the
-    sentence is long enough for one to mean anything."""
-    norm = normalize_for_hash(text)
-    return norm, simhash(norm) if len(norm.split()) >= 8 else None
-
-
 def published_on(passage: ScoredChunk, dates: Sequence[DateMention]) -> bool:
     """Was the passage's article published on a day (or in a month) the clause names?"""
     article = passage.article
@@ -202,10 +191,7 @@ def _copies(a: Candidate, b: Candidate) -> bool:
         a.start < b.end and b.start < a.end
     ):
         return True
-    (ta, ha), (tb, hb) = _fingerprint(a.text), _fingerprint(b.text)
-    if ta == tb:
-        return True
-    return ha is not None and hb is not None and hamming(ha, hb) <= COPY_BITS
+    return same_sentence(a.text, b.text)
 
 
 def _unit_rows(vectors: Sequence[Sequence[float]]) -> np.ndarray:

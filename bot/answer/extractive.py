@@ -12,6 +12,7 @@ from bot.answer.question import Question
 from bot.claims import DEFAULT_MAX_CHARS, best_quote_span, make_citation, score_spans
 from bot.text.words import claim_stems, coverage, with_capitals
 from bot.types import Citation
+from vectorstore.fingerprint import same_sentence
 from vectorstore.models import ScoredChunk
 
 if TYPE_CHECKING:
@@ -113,6 +114,11 @@ def _stems_around(passage: ScoredChunk, span: tuple[int, int]) -> set[str]:
     )
 
 
+def _text(passage: ScoredChunk, span: tuple[int, int]) -> str:
+    assert passage.article is not None
+    return passage.article.text[span[0] : span[1]]
+
+
 def extractive_answer(
     evidence: Sequence[Evidence],
     question: Question,
@@ -152,8 +158,8 @@ def extractive_answer(
         if any(
             p.chunk.article_id == passage.chunk.article_id and s[0] < span[1] and span[0] < s[1]
             for p, s in chosen
-        ):
-            continue
+        ) or any(same_sentence(_text(p, s), _text(passage, span)) for p, s in chosen):
+            continue  # the same sentence, or its syndicated copy, is shown once
         chosen.append((passage, span))
     parts, citations, used = [], [], []
     for passage, (start, end) in chosen:
