@@ -1,0 +1,313 @@
+"""Who / which: the name (or, for "what type of …", the kind) the best sentences agree on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from bot.answer.evidence import Evidence
+from bot.answer.question import Question
+from bot.answer.short.settled import Sentence, Settled, best_sentences, quote_lines
+from bot.text.speech import (
+    TITLES,
+    actor_key,
+    clean_name,
+    entities,
+    is_nationality,
+)
+from bot.text.words import (
+    claim_stems,
+    claim_terms,
+    word_set,
+)
+from vectorstore.sentences import sentence_spans
+
+_NOT_NAMES = word_set(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december week"""
+)
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:(?:of|de|the|for)\s+)?[A-Z0-9][\w'’\-]*)*")
+
+
+_TITLE_WORDS = re.compile(rf"^(?:(?:{TITLES})\s+)+", re.IGNORECASE)
+
+
+def name_mentions(sentence: str) -> list[tuple[str, bool]]:
+    """The proper names of a sentence as written, each with whether it opens the sentence
+    (then its first word may be any capitalised word: "Additionally", "Using …"): runs of
+    capitalised words that ``bot.text.speech.entities`` (the one definition of a name) also
+    reads as names, less a leading title ("CEO Caroline Ellison") and possessives."""
+    keys = entities(sentence)
+    out = []
+    for match in _CAPITALISED_RUN.finditer(sentence):
+        offset = match.start()
+        for piece in re.split(r"(['’]s)\b\s*", match.group()):
+            if not piece or piece in ("'s", "’s"):
+                offset += len(piece)
+                continue
+            name = clean_name(re.sub(r"^(?:(?:of|the|for|de)\s+)+", "", piece.rstrip("'’")))
+            opening = offset == 0
+            offset += len(piece)
+            if not name or actor_key(name) not in keys | {actor_key(piece)}:
+                continue
+            name = re.sub(r"^(?:(?:of|the|for|de)\s+)+", "", _TITLE_WORDS.sub("", name)).strip()
+            if name and not is_nationality(name) and name.casefold() not in _NOT_NAMES:
+                out.append((name, opening and not name.isupper()))
+    return out
+
+
+def _words(name: str) -> frozenset[str]:
+    """A name as its words ("Kim Jong-un" and "Kim Jong Un" are both kim, jong, un)."""
+    return frozenset(actor_key(w) for w in re.split(r"[\s\-‐]+", name) if actor_key(w))
+
+
+def _given_names(question: Question, sources: Sequence[str]) -> set[str]:
+    """Name words the question itself gives, and the publishers: never the answer."""
+    given = set(claim_stems(question.text)) | entities(question.text)
+    for source in sources:
+        given |= entities(source) | {actor_key(source)}
+    return given
+
+
+_CLASS_ASKED = re.compile(
+    r"^\s*(?:what|which)\s+(?:are\s+the\s+)?(?:(?:types?|kinds?|sorts?)\s+of\b|entities\b)",
+    re.IGNORECASE,
+)
+_PLURAL = re.compile(r"\b[a-z]{3,}(?<![su]s)(?<!ss)s\b")
+
+
+def _class_noun(question: Question, sentences: Sequence[Sentence]) -> Settled | None:
+    """ "What type of establishments …" / "What are the entities that …" asks for a kind of
+    thing, not a name: the plural common noun the best sentences use most ("sportsbooks"),
+    one the question does not give, clearly ahead of the next (else no answer)."""
+    asked = claim_stems(question.text)
+    question_words = re.findall(r"[a-z]+", question.text.casefold())
+    counts: dict[str, int] = {}
+    for s in sentences[:12]:
+        opening_lowered = s.text[:1].lower() + s.text[1:]  # "Sportsbooks adjust …"
+        for word in set(_PLURAL.findall(opening_lowered)):
+            # "bets" is given by "betting": a word of the question's own family
+            if not claim_stems(word) & asked and not any(
+                w.startswith(word[:-1]) for w in question_words
+            ):
+                counts[word] = counts.get(word, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < 3 or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
+        return None
+    noun = ranked[0][0]
+    picks = [s for s in sentences[:12] if re.search(rf"\b{noun}\b", s.text)]
+    body, citations, used = quote_lines(_one_per_article(picks), focus=question.focus)
+    if not citations:
+        return None
+    display = noun.capitalize()
+    return Settled(display, body, citations, used)
+
+
+def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
+    sentences = best_sentences(evidence)
+    if not sentences:
+        return None
+    if _CLASS_ASKED.search(question.text):
+        return _class_noun(question, sentences)
+    floor = sentences[0].score * 0.6
+    sources = {s.passage.article.source or "" for s in sentences if s.passage.article}
+    given = _given_names(question, sorted(sources))
+    kind_is_person = question.kind == "who"
+    acronyms: dict[str, list[Sentence]] = {}
+    best: dict[frozenset[str], dict[str, float]] = {}  # name words -> article id -> score
+    forms: dict[frozenset[str], dict[str, int]] = {}
+    mid_sentence = {
+        actor_key(n) for s in sentences for n, opening in name_mentions(s.text) if not opening
+    }
+    for s in sentences:
+        if s.score < floor:
+            continue
+        for name, opening in name_mentions(s.text):
+            if opening and actor_key(name) not in mid_sentence:
+                # a capitalised opening word is not a name unless seen inside a sentence
+                name = name.split(" ", 1)[1] if " " in name else ""
+            if kind_is_person and name.isupper():
+                # an acronym names an organisation, not "the individual" (unless it stands
+                # for a person's name: "SBF", merged below)
+                acronyms.setdefault(name, []).append(s)
+                continue
+            words = _words(name)
+            if not words or words <= given or actor_key(name) in given:
+                continue
+            assert s.passage.article is not None
+            per_article = best.setdefault(words, {})
+            aid = s.passage.article.id
+            per_article[aid] = max(per_article.get(aid, 0.0), s.score)
+            forms.setdefault(words, {})
+            forms[words][name] = forms[words].get(name, 0) + 1
+    _merge_acronyms(acronyms, best, forms)
+    votes, subjects = _subject_votes(question, sentences[:3])
+    for words, bonus in votes.items():
+        if words in best:
+            best[words]["subject"] = bonus
+    if not best:
+        return None
+    # "Bankman-Fried" counts for "Sam Bankman-Fried": a name's votes go to the longer names
+    # that contain all its words.
+    totals: dict[frozenset[str], float] = {}
+    for words in best:
+        merged: dict[str, float] = {}
+        for other, per_article in best.items():
+            if words <= other or other <= words:
+                for aid, score in per_article.items():
+                    merged[aid] = max(merged.get(aid, 0.0), score)
+        totals[words] = sum(merged.values()) + 0.01 * len(words)
+    winner = max(totals, key=lambda w: totals[w])
+    common = _lower_case_words(evidence)
+    shorter = [o for o in totals if o < winner and (winner - o) <= common]
+    if shorter:  # "Google Search" is Google's search: the name is "Google"
+        winner = max(shorter, key=lambda w: (totals[w], len(w)))
+    longer = [o for o in totals if winner < o and not (o - winner) <= common]
+    if longer:  # "Kim" stands for "Kim Jong Un": show the fullest form the sources give
+        winner = max(longer, key=lambda w: (totals[w], len(w)))
+    display = _fullest_form(winner, forms, evidence, common)
+    picks = [
+        s
+        for s in sentences
+        if any(winner <= _words(n) or _words(n) <= winner for n, _ in name_mentions(s.text))
+    ]
+    # the sentence where the answer is the subject of the question's verb leads
+    picks = _one_per_article(
+        sorted(picks, key=lambda s: (s not in subjects, _headline(s.text), -s.score))
+    )
+    body, citations, used = quote_lines(picks, focus=question.focus)
+    if not citations:
+        return None
+    return Settled(display, body, citations, used)
+
+
+def _initials(name: str) -> str:
+    """ "Sam Bankman-Fried" → "SBF"."""
+    return "".join(w[0] for w in re.split(r"[\s\-‐]+", name) if w).upper()
+
+
+def _merge_acronyms(
+    acronyms: dict[str, list[Sentence]],
+    best: dict[frozenset[str], dict[str, float]],
+    forms: dict[frozenset[str], dict[str, int]],
+) -> None:
+    """ "SBF" is "Sam Bankman-Fried" when exactly one candidate of two or more words has those
+    initials: the acronym's sentences vote for that name."""
+    for acronym, said in acronyms.items():
+        if len(acronym) < 2:
+            continue
+        owners = [w for w in best if len(w) >= 2 and any(_initials(n) == acronym for n in forms[w])]
+        if len(owners) != 1:
+            continue
+        per_article = best[owners[0]]
+        for s in said:
+            aid = s.passage.chunk.article_id
+            per_article[aid] = max(per_article.get(aid, 0.0), s.score)
+
+
+def _fullest_form(
+    winner: frozenset[str],
+    forms: dict[frozenset[str], dict[str, int]],
+    evidence: Sequence[Evidence],
+    common: set[str],
+) -> str:
+    """The name as the sources write it most fully: "Bankman-Fried" is shown as "Sam
+    Bankman-Fried", "Alameda" as "Alameda Research" when the articles give the longer form (one
+    more name word before or after it). A sentence's opening word counts as that word only
+    when the articles also write it capitalised inside a sentence ("Sam", never "Using")."""
+    display = max(forms[winner], key=lambda n: (forms[winner][n], len(n)))
+    fuller: dict[str, int] = {}
+    opening_forms: dict[str, int] = {}
+    inside: set[str] = set()
+    seen: set[str] = set()
+    for ev in evidence[:8]:
+        article = ev.passage.article
+        assert article is not None
+        if article.id in seen:
+            continue
+        seen.add(article.id)
+        texts = [article.text[a:b] for a, b in sentence_spans(article.text, 0, len(article.text))]
+        if article.title and not _title_case(article.title):
+            texts.append(article.title)
+        for text in texts:
+            for name, opening in name_mentions(text):
+                words = _words(name)
+                if not opening:
+                    inside |= words
+                if not (winner < words and len(words) - len(winner) == 1):
+                    continue
+                if name.endswith(display) or name.startswith(display + " "):
+                    counts = opening_forms if opening else fuller
+                    counts[name] = counts.get(name, 0) + 1
+    for name, count in opening_forms.items():
+        if _words(name) - winner <= inside:
+            fuller[name] = fuller.get(name, 0) + count
+    # a word after the name that the articles also write in lower case is a common noun
+    # ("Google Search" is Google's search), not part of the name ("Alameda Research")
+    fuller = {
+        n: c
+        for n, c in fuller.items()
+        if n.endswith(display) or actor_key(n.split()[-1]) not in common
+    }
+    return max(fuller, key=lambda n: (fuller[n], n.endswith(display))) if fuller else display
+
+
+def _lower_case_words(evidence: Sequence[Evidence]) -> set[str]:
+    """The words the evidence's articles write in lower case (common nouns, verbs): "search"
+    tells that "Google Search" is Google's search, not a longer name of Google."""
+    texts = {
+        ev.passage.article.id: ev.passage.article.text for ev in evidence[:8] if ev.passage.article
+    }
+    return {w for text in texts.values() for w in re.findall(r"\b[a-z][a-z]+\b", text)}
+
+
+def _title_case(title: str) -> bool:
+    """A headline In Title Case: its capitals do not tell names from other words."""
+    words = re.findall(r"[A-Za-z][\w'’\-]*", title)
+    return sum(w[0].isupper() for w in words) > len(words) / 2
+
+
+def _subject_votes(
+    question: Question, sentences: Sequence[Sentence]
+) -> tuple[dict[frozenset[str], float], list[Sentence]]:
+    """ "Who rejected X?": in the best sentences, the name right before the question's verb
+    ("Kim Jong Un rejected …") is the one asked for — a vote as strong as a sentence."""
+    match = re.match(
+        r"\s*(?:who|which\s+\w+)\s+(?:(?:has|had|have|was|is|did)\s+)?(\w+)",
+        question.text,
+        re.IGNORECASE,
+    )
+    if match is None:
+        return {}, []
+    verb = claim_terms(match.group(1))
+    if not verb:
+        return {}, []
+    votes: dict[frozenset[str], float] = {}
+    subjects: list[Sentence] = []
+    for s in sentences:
+        text = s.text
+        for token in re.finditer(r"[\w'’\-]+", text):
+            if claim_terms(token.group()) and claim_terms(token.group())[0].stem == verb[0].stem:
+                before = name_mentions(text[: token.start()])
+                if before:
+                    words = _words(before[-1][0])
+                    votes[words] = max(votes.get(words, 0.0), s.score)
+                    subjects.append(s)
+                break
+    return votes, subjects
+
+
+def _headline(text: str) -> bool:
+    """A headline or fragment (no closing punctuation): a poor quote when a sentence says it."""
+    return not re.search(r"[.!?…][\"'”’»)]*\s*$", text)
+
+
+def _one_per_article(picks: Sequence[Sentence]) -> list[Sentence]:
+    """The best sentence of each article first, then the rest."""
+    seen: set[str] = set()
+    first, rest = [], []
+    for pick in picks:
+        aid = pick.passage.chunk.article_id
+        (rest if aid in seen else first).append(pick)
+        seen.add(aid)
+    return first + rest

@@ -1,0 +1,376 @@
+"""Yes/no, "do both sources …" and "was X reported before Y": the question cut into sides,
+each checked against its own sources."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot.answer.evidence import metadata_text
+from bot.answer.extractive import quote_line
+from bot.answer.question import Question
+from bot.answer.short.settled import Settled, quotable_span
+from bot.claims import best_quote_span
+from bot.claims.checker import ClaimCheck, ClaimChecker, Verdict, check, names_written
+from bot.text.dates import find_question_dates, parse_article_date
+from bot.text.similarity import cosine
+from bot.text.words import (
+    Term,
+    claim_stems,
+    claim_terms,
+    coverage,
+    names_and_numbers,
+    opposite_stems,
+    with_capitals,
+)
+from bot.types import Citation, SearchFilters
+from vectorstore.models import ScoredChunk
+from vectorstore.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from bot.retrieval.query import QueryAnalysis
+    from bot.service import Briefbot
+
+log = logging.getLogger(__name__)
+
+YES, NO = "Yes", "No"
+
+
+_CONFLICT = re.compile(
+    r"\binconsisten|\bdiscrepan|\bcontradict|\bno\s+change\b|\bnot\s+(?:consistent|the same)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Side:
+    claim: str
+    sources: tuple[str, ...]
+    published: date | None = None
+    """The day the side's article was published, when the question names it ("the TechCrunch
+    report published on October 6, 2023"): where to look, not what the article says."""
+
+
+_PUBLISHED_ON = re.compile(
+    r"\b(?:published|released|posted|dated|reported|written)\s+(?:on\s+)?$"
+    # "the report by <publication> on <day>" (the publication's name already taken out)
+    r"|\b(?:report|article|story|piece|coverage)\s+(?:(?:by|from|in)\s+)?on\s+$",
+    re.IGNORECASE,
+)
+
+
+_ARTICLE_AFTER = re.compile(r"\s*,?\s*(?:article|report|piece|story|coverage)\b", re.IGNORECASE)
+
+
+def publication_day(text: str) -> tuple[str, date | None]:
+    """ "… report published on October 6, 2023" → the text without "published on October 6,
+    2023" and that day: a date the question gives for an article's publication scopes the
+    search; it is no claim the article's sentences must repeat (every such date is taken out;
+    the first is the side's)."""
+    first: date | None = None
+    for mention in sorted(find_question_dates(text), key=lambda m: -m.start):
+        if mention.day is None or mention.year is None or mention.month is None:
+            continue
+        before = _PUBLISHED_ON.search(text[: mention.start])
+        if before is not None:
+            cut = before.start()
+        elif _ARTICLE_AFTER.match(text[mention.end :]):  # "their December 19, 2023, article"
+            cut = mention.start
+        else:
+            continue
+        rest = text[mention.end :].lstrip(" ,")
+        text = " ".join(f"{text[:cut].rstrip()} {rest}".strip(" ,").split())
+        first = date(mention.year, mention.month, mention.day)
+    return text, first
+
+
+def _dated_side(text: str, sources: tuple[str, ...]) -> _Side:
+    """A side from its question text: the publication date taken out, the scaffolding too."""
+    undated, day = publication_day(text)
+    claim = side_claim(undated)
+    return _Side(claim if claim_terms(claim) else side_claim(text), sources, day)
+
+
+def side_claim(text: str) -> str:
+    """A side of a question as a claim: the question's scaffolding ("Does the article from …
+    suggest that") taken out, the content kept."""
+    text = re.sub(r"['‘’\"“”]", " ", text)
+    text = text.strip(" ,;?")
+    kept = text
+    for _ in range(3):  # leading scaffolding only ("Does the article suggest that X …")
+        m = re.match(
+            r"^(?:(?:does|do|did|is|are|was|were|has|have|had|the|an?|articles?|reports?|"
+            r"from|by|both|also|another|while|whereas|and|or|same|source|that|other|one|"
+            r"suggests?|suggested|indicates?|indicated|implies|imply|claims?|"
+            r"mention(?:s|ed)?|discuss(?:es|ed)?|describes?|described|reported|published)\s+)+",
+            kept,
+            re.IGNORECASE,
+        )
+        if not m:
+            break
+        kept = kept[m.end() :]
+    return " ".join(kept.split())
+
+
+_RESPECTIVELY = re.compile(r",?\s*\brespectively\b", re.IGNORECASE)
+_COORDINATION = re.compile(r"\s*,?\s+(?:and|or)\s+|\s*,\s*", re.IGNORECASE)
+# Where a coordinated list's first item begins: after the last preposition, copula or reporting
+# verb before it ("driven by [profit maximization] and [anticompetitive behavior]").
+_LIST_OPENER = re.compile(
+    r"\b(?:by|to|of|for|on|in|with|as|from|about|that|is|are|was|were|be|been|being|has|have|"
+    r"had|imply|implies|suggest|suggests|indicate|indicates|report|reports|show|shows)\s+",
+    re.IGNORECASE,
+)
+
+
+def respective_claims(claim: str, parts: int) -> list[str] | None:
+    """ "X is driven by A and B, respectively" said of two sources is two claims, "X is driven
+    by A" and "X is driven by B": the list before "respectively" shared out in order. None when
+    the claim has no "respectively" or its final list does not have ``parts`` items."""
+    match = _RESPECTIVELY.search(claim)
+    if match is None or parts < 2:
+        return None
+    body = claim[: match.start()].rstrip(" ,")
+    openers = list(_LIST_OPENER.finditer(body))
+    if not openers:
+        return None
+    prefix, listed = body[: openers[-1].end()], body[openers[-1].end() :]
+    items = [i.strip() for i in _COORDINATION.split(listed) if i.strip()]
+    if len(items) != parts:
+        return None
+    rest = claim[match.end() :].strip(" ,")
+    return [" ".join(f"{prefix}{item} {rest}".split()) for item in items]
+
+
+def _mention_groups(analysis: QueryAnalysis, sources: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The publications a clause names, one group per mention in order ("The Age and
+    TechCrunch" → (The Age,), (TechCrunch,)); a mention may stand for several feeds."""
+    groups: list[tuple[str, ...]] = []
+    for mention in analysis.sources:
+        if set(mention.sources) <= set(sources) and mention.sources not in groups:
+            groups.append(mention.sources)
+    return groups
+
+
+def _sides(bot: Briefbot, question: Question) -> list[_Side]:
+    """The question's sides: one per clause that names publications; a clause naming several
+    publications "respectively" is one side per publication."""
+    analysis = bot.retriever.analyse(question.text)
+    clauses = [(c.text, c.sources) for c in analysis.clauses if c.sources]
+    if not clauses:
+        clauses = [(analysis.topic or question.text, analysis.named_sources())]
+    sides: list[_Side] = []
+    for text, sources in clauses:
+        if not claim_terms(text):
+            continue
+        groups = _mention_groups(analysis, sources)
+        shared = respective_claims(side_claim(text), len(groups))
+        if shared:
+            sides.extend(_dated_side(c, g) for c, g in zip(shared, groups, strict=True))
+        else:
+            sides.append(_dated_side(_RESPECTIVELY.sub("", text), sources))
+    return sides
+
+
+@dataclass
+class _SideResult:
+    """One side of a yes/no question: the checker's verdict over that side's own sources, and
+    whether those sources at least report on it (passage holding its names and most terms)."""
+
+    check: ClaimCheck
+    passages: list[ScoredChunk]
+    reported: bool
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.check.verdict
+
+
+def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _SideResult:
+    scope = SearchFilters(
+        sources=side.sources or (filters.sources if filters else ()),
+        since=filters.since if filters else None,
+        until=filters.until if filters else None,
+    )
+    thresholds = bot.settings.answer
+    depth = thresholds.side_passages_named if side.sources else thresholds.side_passages
+    scopes = [scope]
+    if side.published is not None:  # the article the question dates comes first
+        scopes.insert(0, replace(scope, since=side.published, until=side.published))
+    passages: list[ScoredChunk] = []
+    for where in scopes:
+        for p in bot.retriever.retrieve(side.claim, k=depth, filters=where):
+            if p.article is not None and all(p.chunk.id != q.chunk.id for q in passages):
+                passages.append(p)
+    passages = passages[:depth]
+    result = check(
+        side.claim,
+        passages,
+        embeddings=bot.sentence_embeddings,
+        thresholds=bot.settings.claims,
+        names_in_articles=bool(side.sources),
+    )
+    terms = claim_terms(side.claim)
+    names = names_and_numbers(terms)
+    numbers = [t for t in names if t.weight >= 2.0]
+    reported = False
+    names_reader = ClaimChecker(names_in_articles=True)
+    for p in passages[:3]:
+        assert p.article is not None
+        stems = with_capitals(claim_stems(p.article.text + "\n" + metadata_text(p)))
+        # its names' words, or its names as the article writes them ("Bankman-Fried")
+        named = max(
+            coverage(names, stems) if names else 1.0,
+            min(
+                names_written(side.claim, p.article, names_reader),
+                coverage(numbers, stems) if numbers else 1.0,
+            ),
+        )
+        if named < thresholds.side_names or _says_opposite(terms, stems):
+            continue
+        if coverage(terms, stems) >= thresholds.side_coverage or (
+            _closest_sentence(bot, side.claim, p) >= thresholds.side_similarity
+        ):
+            reported = True
+            break
+    return _SideResult(result, passages, reported or result.supported)
+
+
+def _says_opposite(terms: Sequence[Term], stems: set[str]) -> bool:
+    """Does a text (its ``stems``) hold the opposite of a predicate of the side that it lacks
+    ("victory" where the side says "loss")? Then it does not report the side, however many of
+    its other words it holds."""
+    return any(stems & opposite_stems(t.stem) for t in terms if t.stem not in stems)
+
+
+def _closest_sentence(bot: Briefbot, claim: str, passage: ScoredChunk) -> float:
+    """MiniLM similarity of ``claim`` to the passage sentence closest to it (a paraphrase)."""
+    article = passage.article
+    assert article is not None
+    spans = sentence_spans(article.text, passage.chunk.start, passage.chunk.end)
+    if not spans:
+        return 0.0
+    embeddings = bot.sentence_embeddings
+    claim_vector = embeddings.embed_query(claim)
+    vectors = embeddings.embed_documents([article.text[a:b] for a, b in spans])
+    return max(cosine(claim_vector, v) for v in vectors)
+
+
+def _side_lines(
+    bot: Briefbot, sides: Sequence[_Side], results: Sequence[_SideResult]
+) -> tuple[str, list[Citation], list[ScoredChunk]]:
+    """What each side's sources say: the checker's quote when it found one, else the sentence
+    of the side's best passage that bears most on it (shown as what that source says, with
+    no claim that it settles the side)."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    used: list[ScoredChunk] = []
+    for side, result in zip(sides, results, strict=True):
+        spans = [
+            (result.passages[i], c.start, c.end)
+            for c, i in zip(result.check.citations, result.check.passages, strict=True)
+        ]
+        if not spans and result.passages:
+            passage = result.passages[0]
+            assert passage.article is not None
+            try:
+                start, end = best_quote_span(
+                    passage.article, passage.chunk, side.claim, embeddings=bot.sentence_embeddings
+                )
+            except ValueError:
+                continue
+            spans = [(passage, start, end)]
+        for passage, start, end in spans:
+            assert passage.article is not None
+            span = quotable_span(passage.article.text, start, end, side.claim)
+            if span is None or any(
+                c.article_id == passage.article.id and c.start == span[0] for c in citations
+            ):
+                continue
+            line, cited = quote_line(len(citations) + 1, passage, *span)
+            if cited.verified:
+                lines.append(line)
+                citations.append(cited)
+                used.append(passage)
+    return "\n".join(lines), citations, used
+
+
+def settle_yes_no(
+    bot: Briefbot, question: Question, filters: SearchFilters | None
+) -> Settled | None:
+    sides = [s for s in _sides(bot, question) if s.claim]
+    if not sides:
+        return None
+    results = [_check_side(bot, side, filters) for side in sides]
+    verdicts = [r.verdict for r in results]
+    log.info("yes/no sides %s: %s", [s.claim for s in sides], [v.value for v in verdicts])
+    text = question.text
+    # "consistent or inconsistent?" asks about agreement, whichever word comes second
+    conflict_asked = bool(_CONFLICT.search(text)) and not _OPTIONS.search(text)
+    short: str | None = None
+    if Verdict.CONTRADICTED in verdicts:
+        short = YES if conflict_asked else NO
+    elif all(r.reported for r in results):
+        short = NO if conflict_asked else YES
+    body, citations, used = _side_lines(bot, sides, results)
+    if not citations:
+        return None
+    return Settled(_as_option(text, short), body, citations, used)
+
+
+_OPTIONS = re.compile(
+    r"\b(consistent|similar|the same|aligned)\s+or\s+(inconsistent|different|changed?)\b",
+    re.IGNORECASE,
+)
+
+
+def _as_option(question: str, short: str | None) -> str | None:
+    """ "…, consistent or inconsistent?" is answered with the option, not yes or no."""
+    match = _OPTIONS.search(question)
+    if short is None or match is None:
+        return short
+    return match.group(1 if short == YES else 2).capitalize()
+
+
+def settle_order(
+    bot: Briefbot, question: Question, filters: SearchFilters | None
+) -> Settled | None:
+    """Was X reported before Y: the publication dates of the articles that support (or, failing
+    the checker, report) X and Y."""
+    match = re.search(r"\b(before|after)\b", question.text, re.IGNORECASE)
+    if match is None:
+        return None
+    analysis = bot.retriever.analyse(question.text)
+    cut = match.start()
+    halves = (question.text[:cut], question.text[match.end() :])
+    sides = []
+    for lo, half in ((0, halves[0]), (match.end(), halves[1])):
+        inside = [m for m in analysis.sources if lo <= m.start < lo + len(half)]
+        named = tuple(dict.fromkeys(s for m in inside for s in m.sources))
+        for mention in sorted(inside, key=lambda m: -m.start):  # the publication is no claim
+            half = half[: mention.start - lo] + " " + half[mention.end - lo :]
+        sides.append(_dated_side(half, named))
+    results = [_check_side(bot, side, filters) for side in sides]
+    body, citations, used = _side_lines(bot, sides, results)
+    if not citations:
+        return None
+    short = None
+    if all(r.reported for r in results):
+        first, second = (_side_date(r) for r in results)
+        if first and second and first != second:
+            earlier = first < second
+            short = YES if earlier == (match.group(1).lower() == "before") else NO
+    return Settled(short, body, citations, used)
+
+
+def _side_date(result: _SideResult) -> date | None:
+    """When the side was reported: the date of the article whose quote supports it, else of
+    the side's best passage."""
+    if result.check.citations:
+        return parse_article_date(result.check.citations[0].published_at)
+    article = result.passages[0].article if result.passages else None
+    return parse_article_date(article.published_at) if article else None
