@@ -34,7 +34,7 @@ import dataclasses
 import re
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -74,7 +74,7 @@ from bot.briefing.summary import (
 from bot.claims import verify_citation
 from bot.claims.checker import ClaimChecker
 from bot.settings import BriefingSettings
-from bot.types import SearchFilters
+from bot.types import Citation, SearchFilters
 
 if TYPE_CHECKING:
     from bot.service import Briefbot
@@ -164,7 +164,14 @@ def generate_briefing(
     considered = set(used)
     candidates = select_developments(relevant, dated, wide, pool, considered)
     candidates = [_corroborated(d, evidence, checker, pool) for d in candidates]
-    kept = sorted(candidates, key=lambda d: (-min(d.corroboration, 3), d.rank))
+    kept = _one_per_event(
+        sorted(
+            candidates,
+            # an event two sources tell is shown in the words of the one not state-affiliated
+            key=lambda d: (-min(d.corroboration, 3), _state(pool, d.marker), d.rank),
+        ),
+        pool,
+    )
     developments = sorted(
         (dataclasses.replace(d, rank=n) for n, d in enumerate(kept[: limits.developments])),
         key=lambda d: d.sort_key,
@@ -242,6 +249,22 @@ def _publisher(pool: CitationPool, marker: int) -> str:
     """Who a code-built sentence names as its source: the publisher, or "a report"."""
     article = pool.articles[pool.citations[marker].article_id]
     return publisher_name(article) if article.source or url_host(article.url) else "a report"
+
+
+def _one_per_event(developments: Sequence[Development], pool: CitationPool) -> list[Development]:
+    """Each event once: a development whose own quote is the corroborating quote of one kept
+    before it (two sources telling the same event in their own words) is that event again; it
+    stays as the support it already is."""
+    kept: list[Development] = []
+    for d in developments:
+        own = pool.citations[d.marker]
+        if not any(_overlaps(own, pool.citations[m]) for k in kept for m in (k.marker, *k.support)):
+            kept.append(d)
+    return kept
+
+
+def _overlaps(a: Citation, b: Citation) -> bool:
+    return a.article_id == b.article_id and a.start < b.end and b.start < a.end
 
 
 def _corroborated(

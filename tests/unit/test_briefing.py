@@ -220,6 +220,18 @@ def test_seed_briefing_lists_no_false_disagreement(seeded_settings) -> None:  # 
     for d in briefing.developments:
         assert d.corroboration >= 1 and d.confidence in ("low", "moderate", "high")
         assert d.sources and d.confidence_note.startswith(d.confidence)
+    # each event once: the wire's "talks … deadlocked since … Hanoi" and RT's "negotiations …
+    # at a standstill since … Hanoi" are one development, RT's words its corroboration
+    spans = [[briefing.citation(m) for m in (d.marker, *d.support)] for d in briefing.developments]
+    for i, own in enumerate(spans):
+        for other in spans[:i] + spans[i + 1 :]:
+            assert not any(
+                a.article_id == b.article_id and a.start < b.end and b.start < a.end
+                for a in own[:1]
+                for b in other
+            ), (own[0].quote, [b.quote for b in other])
+    hanoi = [d for d in briefing.developments if "Hanoi" in briefing.citation(d.marker).quote]
+    assert len(hanoi) == 1 and hanoi[0].corroboration == 2
     check_briefing_quotes(bot, briefing)
 
 
