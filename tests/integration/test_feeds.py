@@ -256,6 +256,9 @@ def test_watch_subprocess_stops_cleanly_on_ctrl_c(site: FeedSite, tmp_path: Path
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # as typed at a terminal: a suite started in the background without job control
+        # inherits SIGINT ignored, and Python then never raises KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         lines = []
