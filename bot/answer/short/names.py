@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from bot.answer.evidence import Evidence
 from bot.answer.question import Question
 from bot.answer.short.settled import Sentence, Settled, best_sentences, quote_lines
+from bot.text.attribution import PERSON_ROLES
+from bot.text.nlp import parse
 from bot.text.speech import (
     TITLES,
     actor_key,
@@ -69,6 +71,158 @@ def _given_names(question: Question, sources: Sequence[str]) -> set[str]:
     return given
 
 
+_PERSON_NOUNS = PERSON_ROLES | word_set(
+    """individual individuals person people man woman star singer actor actress rapper artist
+    musician athlete quarterback billionaire entrepreneur celebrity figure"""
+)
+_ORGANISATION_NOUNS = word_set(
+    """company companies firm firms team teams organization organizations organisation
+    organisations brand brands platform platforms network networks agency agencies outlet
+    outlets publication publications startup startups retailer retailers club clubs"""
+)
+_WHICH = re.compile(r"^\s*(?:which|what)\s+", re.IGNORECASE)
+
+
+def _asked_noun(question: Question) -> tuple[str | None, str]:
+    """What kind of name the question asks for — ``person`` ("who …", "which individual",
+    "which pop star"), ``organisation`` ("which company", "which NFL team") or None — and the
+    question's text after the words that ask ("Who", "Which NFL team")."""
+    text = question.text
+    who = re.match(r"\s*(?:who|whom)\b", text, re.IGNORECASE)
+    if who:
+        return "person", text[who.end() :]
+    which = _WHICH.match(text)
+    if which is None:
+        return None, text
+    end = which.end()
+    words = re.finditer(r"[\w\-]+", text[end:])
+    for count, word in enumerate(words):
+        if count == 4 or text[end : which.end() + word.start()].strip():
+            break  # the asking words end at a comma or after four words
+        noun = word.group().casefold()
+        end = which.end() + word.end()
+        if noun in _PERSON_NOUNS:
+            return "person", text[end:]
+        if noun in _ORGANISATION_NOUNS:
+            return "organisation", text[end:]
+    first = re.match(r"\s*(?:which|what)\s+[\w\-]+", text, re.IGNORECASE)
+    return None, text[first.end() :] if first else text
+
+
+_PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
+_NOT_OF_KIND = {
+    # an individual is not a place; a company or a team is neither a person nor a place, a
+    # date or an event ("Prime Big Deal Days" is Amazon's sale, not a company)
+    "person": _PLACE_LABELS,
+    "organisation": _PLACE_LABELS | {"PERSON", "DATE", "TIME", "EVENT"},
+}
+
+
+def _of_other_kind(
+    kind: str | None, mentions: dict[frozenset[str], list[tuple[str, Sentence]]]
+) -> set[frozenset[str]]:
+    """Candidates that are not the kind of name asked: spaCy's entity recogniser labels every
+    one of their mentions in the best sentences with a kind the question excludes ("Silicon
+    Valley" is a place, never "the individual"). A mention it leaves unlabelled, or labels
+    otherwise, keeps the candidate."""
+    if kind is None or not mentions:
+        return set()
+    texts = sorted({s.text for pairs in mentions.values() for _, s in pairs})
+    labels_of: dict[str, list[tuple[str, str]]] = {
+        text: [(e.text, e.label_) for e in doc.ents]
+        for text, doc in zip(texts, parse(texts), strict=True)
+    }
+    out = set()
+    for words, pairs in mentions.items():
+        labels = set()
+        for name, s in pairs:
+            found = [label for ent, label in labels_of[s.text] if name in ent or ent in name]
+            labels.add(found[0] if found else None)
+        if labels and labels <= _NOT_OF_KIND[kind]:
+            out.add(words)
+    return out
+
+
+_MALE = re.compile(r"\b(?:he|him|his|himself)\b", re.IGNORECASE)
+_FEMALE = re.compile(r"\b(?:she|her|hers|herself)\b", re.IGNORECASE)
+
+
+def _pronoun_gender(text: str) -> str | None:
+    """ "male" when the text's personal pronouns are all he/him/his, "female" when all
+    she/her, else None."""
+    male, female = bool(_MALE.search(text)), bool(_FEMALE.search(text))
+    if male == female:
+        return None
+    return "male" if male else "female"
+
+
+def _pronoun_votes(evidence: Sequence[Evidence]) -> dict[frozenset[str], dict[str, int]]:
+    """How the articles refer to each name: a sentence that opens on a name (its first name,
+    "Ellison's tenure … , she testified") and whose personal pronouns are all of one gender
+    votes that gender for that name."""
+    votes: dict[frozenset[str], dict[str, int]] = {}
+    seen: set[str] = set()
+    for ev in evidence[:8]:
+        article = ev.passage.article
+        assert article is not None
+        if article.id in seen:
+            continue
+        seen.add(article.id)
+        for a, b in sentence_spans(article.text, 0, len(article.text)):
+            text = article.text[a:b]
+            gender = _pronoun_gender(text)
+            if gender is None:
+                continue
+            first = (_MALE.search(text) or _FEMALE.search(text)).start()  # type: ignore[union-attr]
+            for name, opening in name_mentions(text[:first]):
+                if opening and " " in name:  # "Using Caroline Ellison": not a first name
+                    name = name.split(" ", 1)[1]
+                words = _words(name)
+                if words:
+                    per_gender = votes.setdefault(words, {})
+                    per_gender[gender] = per_gender.get(gender, 0) + 1
+    return votes
+
+
+def _votes_for(
+    words: frozenset[str], votes: dict[frozenset[str], dict[str, int]]
+) -> dict[str, int]:
+    """The pronoun votes of a name and of its shorter and longer forms ("Ellison",
+    "Caroline Ellison")."""
+    out: dict[str, int] = {}
+    for other, per_gender in votes.items():
+        if other <= words or words <= other:
+            for gender, count in per_gender.items():
+                out[gender] = out.get(gender, 0) + count
+    return out
+
+
+def _of_other_gender(
+    question: Question,
+    candidates: Sequence[frozenset[str]],
+    evidence: Sequence[Evidence],
+) -> set[frozenset[str]]:
+    """ "Who … his responsibilities?" asks for a man: a candidate the articles refer to with
+    the other pronoun, more than once and more often than with the question's, is not the one
+    asked for. Not applied when a name the question gives is itself referred to with the
+    question's pronoun (then "his" may be that person's)."""
+    gender = _pronoun_gender(question.text)
+    if gender is None:
+        return set()
+    other = "female" if gender == "male" else "male"
+    votes = _pronoun_votes(evidence)
+    for name, _ in name_mentions(question.text):
+        given = _votes_for(_words(name), votes)
+        if given.get(gender, 0) >= 2 and given.get(gender, 0) > given.get(other, 0):
+            return set()
+    out = set()
+    for words in candidates:
+        counts = _votes_for(words, votes)
+        if counts.get(other, 0) >= 2 and counts.get(other, 0) > counts.get(gender, 0):
+            out.add(words)
+    return out
+
+
 _CLASS_ASKED = re.compile(
     r"^\s*(?:what|which)\s+(?:are\s+the\s+)?(?:(?:types?|kinds?|sorts?)\s+of\b|entities\b)",
     re.IGNORECASE,
@@ -112,10 +266,12 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
     floor = sentences[0].score * 0.6
     sources = {s.passage.article.source or "" for s in sentences if s.passage.article}
     given = _given_names(question, sorted(sources))
-    kind_is_person = question.kind == "who"
+    asked, _ = _asked_noun(question)
+    kind_is_person = asked == "person"
     acronyms: dict[str, list[Sentence]] = {}
     best: dict[frozenset[str], dict[str, float]] = {}  # name words -> article id -> score
     forms: dict[frozenset[str], dict[str, int]] = {}
+    mentions: dict[frozenset[str], list[tuple[str, Sentence]]] = {}
     mid_sentence = {
         actor_key(n) for s in sentences for n, opening in name_mentions(s.text) if not opening
     }
@@ -140,6 +296,7 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
             per_article[aid] = max(per_article.get(aid, 0.0), s.score)
             forms.setdefault(words, {})
             forms[words][name] = forms[words].get(name, 0) + 1
+            mentions.setdefault(words, []).append((name, s))
     _merge_acronyms(acronyms, best, forms)
     votes, subjects = _subject_votes(question, sentences[:3])
     for words, bonus in votes.items():
@@ -157,12 +314,34 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
                 for aid, score in per_article.items():
                     merged[aid] = max(merged.get(aid, 0.0), score)
         totals[words] = sum(merged.values()) + 0.01 * len(words)
-    winner = max(totals, key=lambda w: totals[w])
+    # a name of another kind than asked, or (for a person) of the other gender, still lends
+    # its votes to the names that contain it, but is never the answer itself
+    excluded = _of_other_kind(asked, mentions)
+    if kind_is_person:
+        excluded |= _of_other_gender(question, list(totals), evidence)
+    eligible = [w for w in totals if w not in excluded]
+    import os  # DEBUG
+
+    if os.environ.get("NAMES_DEBUG"):  # DEBUG
+        print("   ASKED", asked, "EXCLUDED", [sorted(w) for w in excluded])  # DEBUG
+        print(
+            "   VOTES",
+            {
+                " ".join(sorted(k)): v
+                for k, v in _pronoun_votes(evidence).items()
+                if sum(v.values()) > 1
+            },
+        )  # DEBUG
+        for w_, t_ in sorted(totals.items(), key=lambda kv: -kv[1])[:6]:  # DEBUG
+            print("   TOTAL", sorted(w_), round(t_, 3))  # DEBUG
+    if not eligible:
+        return None
+    winner = max(eligible, key=lambda w: totals[w])
     common = _lower_case_words(evidence)
-    shorter = [o for o in totals if o < winner and (winner - o) <= common]
+    shorter = [o for o in eligible if o < winner and (winner - o) <= common]
     if shorter:  # "Google Search" is Google's search: the name is "Google"
         winner = max(shorter, key=lambda w: (totals[w], len(w)))
-    longer = [o for o in totals if winner < o and not (o - winner) <= common]
+    longer = [o for o in eligible if winner < o and not (o - winner) <= common]
     if longer:  # "Kim" stands for "Kim Jong Un": show the fullest form the sources give
         winner = max(longer, key=lambda w: (totals[w], len(w)))
     display = _fullest_form(winner, forms, evidence, common)
@@ -272,11 +451,9 @@ def _subject_votes(
 ) -> tuple[dict[frozenset[str], float], list[Sentence]]:
     """ "Who rejected X?": in the best sentences, the name right before the question's verb
     ("Kim Jong Un rejected …") is the one asked for — a vote as strong as a sentence."""
-    match = re.match(
-        r"\s*(?:who|which\s+\w+)\s+(?:(?:has|had|have|was|is|did)\s+)?(\w+)",
-        question.text,
-        re.IGNORECASE,
-    )
+    # the verb right after the asking words ("Which NFL team, featured …" has none)
+    _, rest = _asked_noun(question)
+    match = re.match(r"\s+(?:(?:has|had|have|was|is|did)\s+)?(\w+)", rest, re.IGNORECASE)
     if match is None:
         return {}, []
     verb = claim_terms(match.group(1))
