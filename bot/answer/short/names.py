@@ -119,15 +119,15 @@ _NOT_OF_KIND = {
 
 
 def _of_other_kind(
-    kind: str | None, mentions: dict[frozenset[str], list[tuple[str, Sentence]]]
+    kind: str | None, mentions: dict[frozenset[str], list[tuple[str, str]]]
 ) -> set[frozenset[str]]:
     """Candidates that are not the kind of name asked: spaCy's entity recogniser labels every
     one of their mentions in the best sentences with a kind the question excludes ("Silicon
     Valley" is a place, never "the individual"). A mention it leaves unlabelled, or labels
-    otherwise, keeps the candidate."""
+    otherwise, keeps the candidate. ``mentions``: name words → (name as written, sentence)."""
     if kind is None or not mentions:
         return set()
-    texts = sorted({s.text for pairs in mentions.values() for _, s in pairs})
+    texts = sorted({text for pairs in mentions.values() for _, text in pairs})
     labels_of: dict[str, list[tuple[str, str]]] = {
         text: [(e.text, e.label_) for e in doc.ents]
         for text, doc in zip(texts, parse(texts), strict=True)
@@ -135,8 +135,8 @@ def _of_other_kind(
     out = set()
     for words, pairs in mentions.items():
         labels = set()
-        for name, s in pairs:
-            found = [label for ent, label in labels_of[s.text] if name in ent or ent in name]
+        for name, text in pairs:
+            found = [label for ent, label in labels_of[text] if name in ent or ent in name]
             labels.add(found[0] if found else None)
         if labels and labels <= _NOT_OF_KIND[kind]:
             out.add(words)
@@ -237,9 +237,11 @@ def _class_noun(question: Question, sentences: Sequence[Sentence]) -> Settled | 
     asked = claim_stems(question.text)
     question_words = re.findall(r"[a-z]+", question.text.casefold())
     counts: dict[str, int] = {}
-    for s in sentences[:12]:
-        opening_lowered = s.text[:1].lower() + s.text[1:]  # "Sportsbooks adjust …"
-        for word in set(_PLURAL.findall(opening_lowered)):
+    lowered = [s.text[:1].lower() + s.text[1:] for s in sentences[:12]]  # "Sportsbooks adjust …"
+    plurals = {word for text in lowered for word in _PLURAL.findall(text)}
+    for text in lowered:
+        # "every sportsbook" speaks of sportsbooks too: a noun counts in the singular as well
+        for word in {w for w in plurals if re.search(rf"\b{w[:-1]}s?\b", text)}:
             # "bets" is given by "betting": a word of the question's own family
             if not claim_stems(word) & asked and not any(
                 w.startswith(word[:-1]) for w in question_words
@@ -249,7 +251,7 @@ def _class_noun(question: Question, sentences: Sequence[Sentence]) -> Settled | 
     if not ranked or ranked[0][1] < 3 or (len(ranked) > 1 and ranked[1][1] >= ranked[0][1]):
         return None
     noun = ranked[0][0]
-    picks = [s for s in sentences[:12] if re.search(rf"\b{noun}\b", s.text)]
+    picks = [s for s in sentences[:12] if re.search(rf"\b{noun[:-1]}s?\b", s.text, re.I)]
     body, citations, used = quote_lines(_one_per_article(picks), focus=question.focus)
     if not citations:
         return None
@@ -271,7 +273,7 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
     acronyms: dict[str, list[Sentence]] = {}
     best: dict[frozenset[str], dict[str, float]] = {}  # name words -> article id -> score
     forms: dict[frozenset[str], dict[str, int]] = {}
-    mentions: dict[frozenset[str], list[tuple[str, Sentence]]] = {}
+    mentions: dict[frozenset[str], list[tuple[str, str]]] = {}
     mid_sentence = {
         actor_key(n) for s in sentences for n, opening in name_mentions(s.text) if not opening
     }
@@ -296,7 +298,7 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
             per_article[aid] = max(per_article.get(aid, 0.0), s.score)
             forms.setdefault(words, {})
             forms[words][name] = forms[words].get(name, 0) + 1
-            mentions.setdefault(words, []).append((name, s))
+            mentions.setdefault(words, []).append((name, s.text))
     _merge_acronyms(acronyms, best, forms)
     votes, subjects = _subject_votes(question, sentences[:3])
     for words, bonus in votes.items():
@@ -316,7 +318,20 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
         totals[words] = sum(merged.values()) + 0.01 * len(words)
     # a name of another kind than asked, or (for a person) of the other gender, still lends
     # its votes to the names that contain it, but is never the answer itself
+    common = _lower_case_words(evidence)
     excluded = _of_other_kind(asked, mentions)
+    for words in [
+        w for w in excluded if all(totals[w] > totals[o] for o in totals if o not in excluded)
+    ]:
+        # "Alameda" reads as a place; "Alameda Research", as the articles write it in full, not
+        fuller = _fullest_form(words, forms, evidence, common)
+        sentence = _sentence_with(evidence, fuller)
+        if (
+            sentence
+            and _words(fuller) > words
+            and not _of_other_kind(asked, {words: [(fuller, sentence)]})
+        ):
+            excluded.discard(words)
     if kind_is_person:
         excluded |= _of_other_gender(question, list(totals), evidence)
     eligible = [w for w in totals if w not in excluded]
@@ -337,7 +352,6 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
     if not eligible:
         return None
     winner = max(eligible, key=lambda w: totals[w])
-    common = _lower_case_words(evidence)
     shorter = [o for o in eligible if o < winner and (winner - o) <= common]
     if shorter:  # "Google Search" is Google's search: the name is "Google"
         winner = max(shorter, key=lambda w: (totals[w], len(w)))
@@ -429,6 +443,19 @@ def _fullest_form(
         if n.endswith(display) or actor_key(n.split()[-1]) not in common
     }
     return max(fuller, key=lambda n: (fuller[n], n.endswith(display))) if fuller else display
+
+
+def _sentence_with(evidence: Sequence[Evidence], name: str) -> str | None:
+    """The first sentence of the evidence's articles that writes ``name`` as a whole word."""
+    for ev in evidence[:8]:
+        article = ev.passage.article
+        assert article is not None
+        found = re.search(rf"(?<![\w\-]){re.escape(name)}(?![\w\-])", article.text)
+        if found:
+            for a, b in sentence_spans(article.text, 0, len(article.text)):
+                if a <= found.start() < b:
+                    return article.text[a:b]
+    return None
 
 
 def _lower_case_words(evidence: Sequence[Evidence]) -> set[str]:
