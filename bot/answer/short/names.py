@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from bot.answer.evidence import Evidence
 from bot.answer.question import Question
@@ -23,6 +24,9 @@ from bot.text.words import (
     word_set,
 )
 from vectorstore.sentences import sentence_spans
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
 
 _NOT_NAMES = word_set(
     """monday tuesday wednesday thursday friday saturday sunday january february march april
@@ -407,10 +411,13 @@ def _fullest_form(
     """The name as the sources write it most fully: "Bankman-Fried" is shown as "Sam
     Bankman-Fried", "Alameda" as "Alameda Research" when the articles give the longer form (one
     more name word before or after it). A sentence's opening word counts as that word only
-    when the articles also write it capitalised inside a sentence ("Sam", never "Using")."""
+    when the articles also write it capitalised inside a sentence, or when the tagger reads it
+    as a proper noun that opens an entity spanning the whole form ("Sam Bankman-Fried didn't
+    ask …"; never "Using", "Meanwhile")."""
     display = max(forms[winner], key=lambda n: (forms[winner][n], len(n)))
     fuller: dict[str, int] = {}
     opening_forms: dict[str, int] = {}
+    opening_texts: dict[str, list[str]] = {}
     inside: set[str] = set()
     seen: set[str] = set()
     for ev in evidence[:8]:
@@ -432,8 +439,12 @@ def _fullest_form(
                 if name.endswith(display) or name.startswith(display + " "):
                     counts = opening_forms if opening else fuller
                     counts[name] = counts.get(name, 0) + 1
+                    if opening:
+                        opening_texts.setdefault(name, []).append(text)
     for name, count in opening_forms.items():
-        if _words(name) - winner <= inside:
+        if _words(name) - winner <= inside or any(
+            _opens_with_name(doc, name) for doc in parse(opening_texts[name][:3])
+        ):
             fuller[name] = fuller.get(name, 0) + count
     # a word after the name that the articles also write in lower case is a common noun
     # ("Google Search" is Google's search), not part of the name ("Alameda Research")
@@ -443,6 +454,15 @@ def _fullest_form(
         if n.endswith(display) or actor_key(n.split()[-1]) not in common
     }
     return max(fuller, key=lambda n: (fuller[n], n.endswith(display))) if fuller else display
+
+
+def _opens_with_name(doc: Doc, name: str) -> bool:
+    """The parsed text opens on ``name`` as one entity whose first word is a proper noun."""
+    return (
+        len(doc) > 0
+        and doc[0].pos_ == "PROPN"
+        and any(e.start == 0 and e.text == name for e in doc.ents)
+    )
 
 
 def _sentence_with(evidence: Sequence[Evidence], name: str) -> str | None:
