@@ -339,20 +339,6 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
     if kind_is_person:
         excluded |= _of_other_gender(question, list(totals), evidence)
     eligible = [w for w in totals if w not in excluded]
-    import os  # DEBUG
-
-    if os.environ.get("NAMES_DEBUG"):  # DEBUG
-        print("   ASKED", asked, "EXCLUDED", [sorted(w) for w in excluded])  # DEBUG
-        print(
-            "   VOTES",
-            {
-                " ".join(sorted(k)): v
-                for k, v in _pronoun_votes(evidence).items()
-                if sum(v.values()) > 1
-            },
-        )  # DEBUG
-        for w_, t_ in sorted(totals.items(), key=lambda kv: -kv[1])[:6]:  # DEBUG
-            print("   TOTAL", sorted(w_), round(t_, 3))  # DEBUG
     if not eligible:
         return None
     winner = max(eligible, key=lambda w: totals[w])
