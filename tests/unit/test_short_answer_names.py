@@ -13,9 +13,9 @@ from vectorstore.models import Article, ScoredChunk
 from vectorstore.sentences import sentence_spans
 
 
-def article(aid: str, text: str, title: str = "Trial notes") -> Article:
+def article(aid: str, text: str, title: str = "Trial notes", source: str = "Wire") -> Article:
     return Article(
-        id=aid, title=title, text=text, content_hash=aid, source="Wire", published_at="2023-10-01"
+        id=aid, title=title, text=text, content_hash=aid, source=source, published_at="2023-10-01"
     )
 
 
@@ -257,3 +257,16 @@ def test_a_kind_written_in_the_singular_counts_too() -> None:
     ]
     # "sportsbooks" twice and "every sportsbook" once, "odds" twice: the kind is settled
     assert short_answer(question, *articles) == "Sportsbooks"
+
+
+def test_the_name_the_publications_asked_about_share_leads() -> None:
+    question = "Which company, covered by Wire and the Post, opened new factories?"
+    articles = [
+        article("a", "Tesla opened new factories, the report said."),
+        article("b", "New factories were opened by Tesla."),
+        article("c", "Analysts said Amazon opened new factories.", source="Post"),
+        article("d", "Shoppers can buy cables at Amazon."),
+    ]
+    # Tesla leads the best sentences, but only Wire writes it; Wire and the Post both name Amazon
+    scores = {"a": 1.0, "b": 1.0, "c": 0.9, "d": 0.3}
+    assert short_answer(question, *articles, scores=scores) == "Amazon"

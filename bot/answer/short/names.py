@@ -341,7 +341,9 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
     eligible = [w for w in totals if w not in excluded]
     if not eligible:
         return None
-    winner = max(eligible, key=lambda w: totals[w])
+    # a multi-source question: the name the most of its named publications write leads
+    covered = _sources_covering(question, eligible, sentences)
+    winner = max(eligible, key=lambda w: (covered.get(w, 0), totals[w]))
     shorter = [o for o in eligible if o < winner and (winner - o) <= common]
     if shorter:  # "Google Search" is Google's search: the name is "Google"
         winner = max(shorter, key=lambda w: (totals[w], len(w)))
@@ -362,6 +364,30 @@ def settle_name(question: Question, evidence: Sequence[Evidence]) -> Settled | N
     if not citations:
         return None
     return Settled(display, body, citations, used)
+
+
+def _sources_covering(
+    question: Question, candidates: Sequence[frozenset[str]], sentences: Sequence[Sentence]
+) -> dict[frozenset[str], int]:
+    """How many of the publications the question names ("as reported by The Verge and
+    TechCrunch") write each candidate in the sentences found for the question: the answer is
+    the name they share."""
+    named: dict[str, set[frozenset[str]]] = {}
+    for s in sentences:
+        article = s.passage.article
+        assert article is not None
+        source = (article.source or "").split("|")[0].strip()  # "Cnbc | World Business …"
+        if not source or not re.search(rf"(?<!\w){re.escape(source)}(?!\w)", question.text, re.I):
+            continue
+        found = named.setdefault(source, set())
+        for name, _ in name_mentions(s.text):
+            found.add(_words(name))
+    out: dict[frozenset[str], int] = {}
+    for words in candidates:
+        out[words] = sum(
+            any(w and (w <= words or words <= w) for w in found) for found in named.values()
+        )
+    return out
 
 
 def _initials(name: str) -> str:
