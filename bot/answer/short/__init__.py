@@ -16,7 +16,8 @@ the answer where that kind says it must be:
   noun opening the whole entity included), never with a word they also write in lower case
   ("Google Search" is Google's search); "what type of …" / "what are the entities …" asks for
   a kind, answered with the plural common noun (its singular counted too) most of the best
-  sentences use ("sportsbooks"), when one clearly leads;
+  sentences use ("sportsbooks"), when one clearly leads; when the question names
+  publications, the name the most of them write leads ("Amazon" before a Wired-only sale);
 - **how many**: the figures (``bot.text.figures``) of the best sentence that holds one the
   question does not give; **when**: its dates (``bot.text.dates.find_dates``, resolved
   against the article's date);
