@@ -118,7 +118,7 @@ _AGENCY_NOUNS = frozenset(
         "press",
     ]
 )
-_PERSON_ROLES = word_set(
+PERSON_ROLES = word_set(
     "president minister secretary senator representative governor general chancellor king queen "
     "prince pope ambassador envoy judge justice ceo executive chairman chairwoman chair director "
     "leader spokesman spokeswoman spokesperson researcher analyst professor official head chief "
@@ -126,6 +126,8 @@ _PERSON_ROLES = word_set(
     "adviser advisor strategist commander negotiator correspondent editor coach manager player "
     "captain owner author investor partner president-elect premier"
 )
+"""Nouns that name a person by their role ("the judge", "Apple's CEO"): a speaker so named is a
+person, and "which official …" asks for a person's name."""
 _FRAME_DEPS = word_set("dobj dative prep npadvmod advmod aux auxpass neg prt agent attr oprd")
 _PHRASE_DROP = word_set("appos relcl acl advcl cc")
 _OPENING = "“«„"
@@ -347,7 +349,7 @@ def _speaker(head: Token) -> _Speaker | None:
         person = bool(people) or not any(e.label_ in ("ORG", "GPE", "NORP", "FAC") for e in ents)
         if agency is not None or (head.lower_ in _AGENCY_NOUNS):
             return _Speaker(agency or name, role, phrase, "name", False, True)
-        titled = role is not None and bool(word_set(role) & _PERSON_ROLES)
+        titled = role is not None and bool(word_set(role) & PERSON_ROLES)
         is_person = person and not organisations
         return _Speaker(
             name,
@@ -367,7 +369,7 @@ def _speaker(head: Token) -> _Speaker | None:
         return _Speaker(phrase, None, phrase, "role", False, True)
     if lemma not in SPEAKER_NOUNS:
         return None
-    person = lemma in _PERSON_ROLES
+    person = lemma in PERSON_ROLES
     plural = head.tag_ == "NNS"
     apposition = _apposition(head)
     if apposition is not None and apposition.pos_ == "PROPN":  # "the leader, Kim Jong Un"

@@ -7,11 +7,17 @@ the answer where that kind says it must be:
   that bear on the question, less the names the question itself gives and the publishers; the
   name found in the most articles (weighted by how well each sentence bears on the question)
   is the answer, shown with the quotes that contain it; initials ("SBF") vote for the one
-  candidate they abbreviate; the name is shown in the fullest form the articles write (one
-  more name word, a sentence-case title included), never with a word they also write in lower
-  case ("Google Search" is Google's search); "what type of …" / "what are the entities …" asks
-  for a kind, answered with the plural common noun most of the best sentences use
-  ("sportsbooks"), when one clearly leads;
+  candidate they abbreviate; the name is of the kind the question asks for ("who", "which
+  individual" → a person; "which company/team" → an organisation): a candidate the entity
+  recogniser labels in every mention as another kind (a place, a person, a date or event) or,
+  for a person, one the articles call by the other pronoun than the question's ("his" vs
+  "Ellison … she", more than once and more often) is never the answer; the name is shown in
+  the fullest form the articles write (one more name word, a sentence-case title or a proper
+  noun opening the whole entity included), never with a word they also write in lower case
+  ("Google Search" is Google's search); "what type of …" / "what are the entities …" asks for
+  a kind, answered with the plural common noun (its singular counted too) most of the best
+  sentences use ("sportsbooks"), when one clearly leads; when the question names
+  publications, the name the most of them write leads ("Amazon" before a Wired-only sale);
 - **how many**: the figures (``bot.text.figures``) of the best sentence that holds one the
   question does not give; **when**: its dates (``bot.text.dates.find_dates``, resolved
   against the article's date);
