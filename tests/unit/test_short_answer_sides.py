@@ -403,8 +403,11 @@ def test_reported_terms_are_read_in_the_passage_not_the_whole_article() -> None:
         "long",
         "The Verge",
         "Gift guide",
-        "A GameStop gift card makes a gift. " + filler + " Gamers are useless at waiting. "
-        + filler + " Every console has a preference screen.",
+        "A GameStop gift card makes a gift. "
+        + filler
+        + " Gamers are useless at waiting. "
+        + filler
+        + " Every console has a preference screen.",
     )
     question = (
         "Does The Verge suggest that a GameStop gift card is a universally useless gift for "
