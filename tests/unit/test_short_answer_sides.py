@@ -414,3 +414,28 @@ def test_reported_terms_are_read_in_the_passage_not_the_whole_article() -> None:
         "gamers regardless of console preference?"
     )
     assert short_answer(question, long_article) is None
+
+
+def test_before_a_did_b_asks_whether_b_came_first() -> None:
+    norway = article(
+        "norway",
+        "The New York Times",
+        "Norway's long wait",
+        "Norway's football team has lacked competitiveness in major football tournaments.",
+        "2023-11-17",
+    )
+    question = (
+        "Before The New York Times reported on Norway's football team's lack of "
+        "competitiveness in major football tournaments, did the Sporting News describe "
+        "Manchester United's seven wins against Chelsea from 1905 to 1913?"
+    )
+    assert Question.read(question).kind == "order"
+    for day, expected in (("2023-12-05", "No"), ("2023-10-02", "Yes")):
+        united = article(
+            "united",
+            "Sporting News",
+            "Man United vs Chelsea head to head",
+            "Manchester United had seven wins against Chelsea from 1905 to 1913.",
+            day,
+        )
+        assert short_answer(question, norway, united) == expected

@@ -375,20 +375,28 @@ def relation_asked(question: str) -> bool:
     return bool(_RELATION.search(_SAME_REFERENCE.sub(" ", question)))
 
 
+_ASKED_AFTER_LEAD = re.compile(r",\s*(?=(?:did|was|were|had|has|have|is|are)\b)", re.IGNORECASE)
+"""Where "Before A, did B?" turns from the event it dates against to what it asks about."""
+
+
 def settle_order(
     bot: Briefbot, question: Question, filters: SearchFilters | None
 ) -> Settled | None:
     """Was X reported before Y: the publication dates of the articles that support (or, failing
     the checker, report) X and Y."""
-    match = re.search(r"\b(before|after)\b", question.text, re.IGNORECASE)
+    text = question.text
+    match = re.search(r"\b(before|after)\b", text, re.IGNORECASE)
     if match is None:
         return None
-    analysis = bot.retriever.analyse(question.text)
-    cut = match.start()
-    halves = (question.text[:cut], question.text[match.end() :])
+    analysis = bot.retriever.analyse(text)
+    spans = [(0, match.start()), (match.end(), len(text))]
+    asked = _ASKED_AFTER_LEAD.search(text, match.end()) if match.start() == 0 else None
+    if asked is not None:  # "Before A, did B?" asks whether B came before A
+        spans = [(asked.end(), len(text)), (match.end(), asked.start())]
     sides = []
-    for lo, half in ((0, halves[0]), (match.end(), halves[1])):
-        inside = [m for m in analysis.sources if lo <= m.start < lo + len(half)]
+    for lo, hi in spans:
+        half = text[lo:hi]
+        inside = [m for m in analysis.sources if lo <= m.start < hi]
         named = tuple(dict.fromkeys(s for m in inside for s in m.sources))
         for mention in sorted(inside, key=lambda m: -m.start):  # the publication is no claim
             half = half[: mention.start - lo] + " " + half[mention.end - lo :]
