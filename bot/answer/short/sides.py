@@ -245,8 +245,9 @@ def _reports(bot: Briefbot, claim: str, terms: Sequence[Term], passage: ScoredCh
     """Does ``passage`` report the side: its names in the passage's article (title and text,
     or as the article writes them, "Bankman-Fried"), and in the passage itself most of its
     terms or a sentence close by meaning, with its predicates that have an opposite
-    ("victory", "exclude") written there and none of their opposites: the passage is what is
-    quoted, the rest of a long article may say anything."""
+    ("victory", "exclude") written there, or a word alike ("won"): neither coverage nor MiniLM
+    tells "failed to identify" from "identified". The passage is what is quoted; the rest of a
+    long article may say anything."""
     thresholds = bot.settings.answer
     article = passage.article
     assert article is not None
