@@ -119,7 +119,7 @@ class AnswerSettings(_Section):
     side_coverage: float = 0.6
     """A yes/no question's side that the claim checker neither supports nor contradicts still
     counts as *reported* by its sources when one of their passages holds this weighted share of
-    the side's terms (and ``side_names`` of its names); every side reported and none
+    the side's terms (and its article ``side_names`` of its names); every side reported and none
     contradicted settles the short answer. Above 1 only the checker settles yes/no."""
     side_names: float = 0.75
     """Share of a side's names and numbers its sources' passage must hold to report it."""

@@ -74,6 +74,12 @@ _ORDER_ASK = re.compile(
     r"[^?]*\b(?:before|after)\b",
     re.IGNORECASE,
 )
+# "Before the Times reported X on <day>, did the Sporting News describe Y?": which came first
+_ORDER_LEAD = re.compile(
+    r"^(?:before|after)\b[^?]*\b(?:reported|published|mentioned|discussed|covered)\b[^?]*,\s*"
+    rf"{_AUX}",
+    re.IGNORECASE,
+)
 _COMPARE = re.compile(
     r"\bboth\b|\bwhile\b|\bwhereas\b|\bcompared?\b|\bsame\b|\bsimilar|\bconsisten|"
     r"\bdiffer|\bchange|\bdiscrepan|\bcontrast|\baligned\b",
@@ -111,7 +117,7 @@ def question_kind(text: str) -> tuple[QuestionKind, str | None]:
     Read by rules over the question's opening words: what the short answer must be (a name, a
     number, a date, yes or no) and how code can settle it."""
     if _YES_NO_START.match(text):
-        if _ORDER_ASK.search(text) and not _COMPARE.search(text):
+        if (_ORDER_ASK.search(text) or _ORDER_LEAD.match(text)) and not _COMPARE.search(text):
             return "order", None
         if _COMPARE.search(text):
             return "compare", None

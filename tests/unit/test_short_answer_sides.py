@@ -13,6 +13,7 @@ import pytest
 
 from bot.answer.question import Question
 from bot.answer.short import publication_day, respective_claims, settle, side_claim
+from bot.answer.short.sides import relation_asked
 from bot.claims.checker import ClaimChecker, Verdict, check, names_written
 from bot.retrieval.query import QueryAnalysis, SourceMatcher, analyse
 from bot.settings import Settings
@@ -285,3 +286,156 @@ def test_a_name_written_as_its_initials_is_written() -> None:
     assert names_written(claim, nmpa) == 1.0
     assert names_written("the National Football League advocates for regulations", nmpa) == 0.0
     assert check(claim, passages(nmpa), names_in_articles=True).verdict is Verdict.SUPPORTED
+
+
+# ---- soundness: what per-side checks cannot settle ------------------------------------------
+
+HOPE_GUARDIAN = article(
+    "hope-g",
+    "The Guardian",
+    "West Indies v England: first T20",
+    "Shai Hope struggled against legspin bowling in the first T20 international.",
+)
+HOPE_AGE = article(
+    "hope-a",
+    "The Age",
+    "West Indies v England: fifth T20",
+    "Shai Hope played the anchor role in the fifth T20 international.",
+)
+
+
+def test_a_relation_between_sides_is_not_settled_by_each_side() -> None:
+    # each side is written word for word in its source, yet "identically" is what is asked
+    question = (
+        "Did The Guardian say Shai Hope struggled against legspin bowling in the first T20 "
+        "international identically to how The Age says Shai Hope played the anchor role in "
+        "the fifth T20 international?"
+    )
+    assert short_answer(question, HOPE_GUARDIAN, HOPE_AGE) is None
+    changed = (
+        "Between The Guardian report that Shai Hope struggled against legspin bowling and The "
+        "Age report that Shai Hope played the anchor role, was there a change in the reporting?"
+    )
+    assert short_answer(changed, HOPE_GUARDIAN, HOPE_AGE) is None
+    # the same question without a relation is settled by its sides
+    both = (
+        "Does The Guardian say Shai Hope struggled against legspin bowling in the first T20 "
+        "international, while The Age says Shai Hope played the anchor role in the fifth T20 "
+        "international?"
+    )
+    assert short_answer(both, HOPE_GUARDIAN, HOPE_AGE) == "Yes"
+
+
+def test_the_same_source_is_no_relation() -> None:
+    assert not relation_asked("Did the same source also report a win for the Eagles?")
+    assert not relation_asked("on the same day, did The Age report the Swans' position?")
+    assert relation_asked("Did the same source describe his role the same way?")
+    assert relation_asked("was the coverage consistent?")
+    assert relation_asked("Has the stance of the Federal Reserve changed?")
+
+
+EAGLES = article(
+    "eagles",
+    "Sporting News",
+    "Eagles vs Dolphins on Sunday Night Football",
+    "The Philadelphia Eagles met the Miami Dolphins on Sunday Night Football in Philadelphia.",
+)
+COWBOYS = article(
+    "cowboys",
+    "Sporting News",
+    "Cowboys top Seahawks",
+    "The Dallas Cowboys earned a victory over the Seattle Seahawks in Week 13.",
+)
+
+
+def test_a_predicate_with_an_opposite_must_be_written() -> None:
+    # every other word is in the passage; whether the Eagles won or lost it does not say
+    question = (
+        "Did the Sporting News report a win for the Philadelphia Eagles against the Miami "
+        "Dolphins on Sunday Night Football?"
+    )
+    assert short_answer(question, EAGLES) is None
+    won = article(
+        "won",
+        "Sporting News",
+        "Eagles vs Dolphins on Sunday Night Football",
+        "The Philadelphia Eagles won against the Miami Dolphins on Sunday Night Football.",
+    )
+    assert short_answer(question, won) == "Yes"  # "won" says what "win" says
+
+
+def test_a_clause_naming_no_publication_is_checked_too() -> None:
+    # the second clause names no publication: it is asked of the Sporting News as well
+    question = (
+        "Did the Sporting News report a victory for the Dallas Cowboys over the Seattle "
+        "Seahawks in Week 13, and did the same source also report a win for the Philadelphia "
+        "Eagles against the Miami Dolphins on Sunday Night Football?"
+    )
+    assert short_answer(question, COWBOYS, EAGLES) is None
+    won = article(
+        "won",
+        "Sporting News",
+        "Eagles vs Dolphins",
+        "The Philadelphia Eagles won against the Miami Dolphins on Sunday Night Football.",
+    )
+    assert short_answer(question, COWBOYS, won) == "Yes"
+    assert side_claim("and the other detailing options like a team leading") == (
+        "options like a team leading"
+    )
+
+
+def test_a_negated_side_counts_only_when_the_checker_supports_it() -> None:
+    odds = article(
+        "odds",
+        "Sporting News",
+        "Line Shopping in Sports Betting",
+        "Sportsbooks move their betting lines and odds after gathering information from "
+        "sharp bettors. Sharp bettors shop for the best line.",
+    )
+    # most of its words are there, and the checker finds no quote saying it either way
+    question = "Does the Sporting News article suggest that sportsbooks do not adjust odds?"
+    assert short_answer(question, odds) is None
+
+
+def test_reported_terms_are_read_in_the_passage_not_the_whole_article() -> None:
+    filler = " ".join(f"Paragraph {i} is about the weather in the city today." for i in range(40))
+    long_article = article(
+        "long",
+        "The Verge",
+        "Gift guide",
+        "A GameStop gift card makes a gift. "
+        + filler
+        + " Gamers are useless at waiting. "
+        + filler
+        + " Every console has a preference screen.",
+    )
+    question = (
+        "Does The Verge suggest that a GameStop gift card is a universally useless gift for "
+        "gamers regardless of console preference?"
+    )
+    assert short_answer(question, long_article) is None
+
+
+def test_before_a_did_b_asks_whether_b_came_first() -> None:
+    norway = article(
+        "norway",
+        "The New York Times",
+        "Norway's long wait",
+        "Norway's football team has lacked competitiveness in major football tournaments.",
+        "2023-11-17",
+    )
+    question = (
+        "Before The New York Times reported on Norway's football team's lack of "
+        "competitiveness in major football tournaments, did the Sporting News describe "
+        "Manchester United's seven wins against Chelsea from 1905 to 1913?"
+    )
+    assert Question.read(question).kind == "order"
+    for day, expected in (("2023-12-05", "No"), ("2023-10-02", "Yes")):
+        united = article(
+            "united",
+            "Sporting News",
+            "Man United vs Chelsea head to head",
+            "Manchester United had seven wins against Chelsea from 1905 to 1913.",
+            day,
+        )
+        assert short_answer(question, norway, united) == expected

@@ -24,21 +24,25 @@ the answer where that kind says it must be:
 - **said** ("What did X say about Y", "… according to X"): the sentences whose speaker
   (``bot.text.speech.span_speakers``) is X, best on Y first — X's own words, never the
   narrator's;
-- **yes/no, both sources, before/after**: the question is cut into its sides (one per named
-  publication, ``HybridRetriever.analyse``; "A and B say X and Y, respectively" is two sides,
-  ``respective_claims``; "the report published on <day>" scopes the side's search to that
-  day's articles first and is no part of its claim, ``publication_day``); each side is a claim
-  checked by the claim checker (``bot.claims.checker.check``) against that side's own sources,
-  searched deeper when named (``AnswerSettings.side_passages_named``), its names read in the
-  quote's whole article (title and text, the article's short form "Bankman-Fried" included)
-  while its other words must be in the quote. A side contradicted (another figure, date,
-  negation or an opposite predicate) → they do not say it: "No" needs such evidence, an
-  unsupported side is never "No". Every side supported, or at least *reported* (a passage of
-  its sources holds the side's names and most of its terms, or a sentence close to it by
-  meaning, and no opposite of its predicates: ``AnswerSettings.side_*``) → they do;
-  "inconsistent/discrepancy" questions flip the word; before/after compares the publication
-  dates of the articles behind each side. Anything else leaves the short answer None, and the
-  answer shows what each source says.
+- **yes/no, both sources, before/after**: the question is cut into its sides (one per clause,
+  ``HybridRetriever.analyse``; a clause naming no publication is asked of the ones named
+  before it and searched with the clause it continues; "A and B say X and Y, respectively" is
+  two sides, ``respective_claims``; "the report published on <day>" scopes the side's search
+  to that day's articles first and is no part of its claim, ``publication_day``); each side is
+  a claim checked by the claim checker (``bot.claims.checker.check``) against that side's own
+  sources, searched deeper when named (``AnswerSettings.side_passages_named``), its names read
+  in the quote's whole article (title and text, the article's short form "Bankman-Fried"
+  included) while its other words must be in the quote. A question asking how its sides relate
+  (the same, identical, different, changed, consistent: ``relation_asked``) gets no yes or no
+  from them: each side alone shows what it says, not how two compare. Otherwise a side
+  contradicted (another figure, date, negation or an opposite predicate) → they do not say it:
+  "No" needs such evidence, an unsupported side is never "No". Every side supported, or at
+  least *reported* (its names in a passage's article and, in the passage itself, most of its
+  terms or a sentence close to it by meaning, its predicates that have an opposite written
+  there; a negated side only when supported: ``AnswerSettings.side_*``) → they do;
+  before/after ("X before Y", "Before X, did Y?") compares the publication dates of the
+  articles behind each side. Anything else leaves the short answer None, and the answer shows
+  what each source says.
 
 Code decides; no model is asked. A short answer is only returned with the quotes it comes from.
 """

@@ -24,6 +24,7 @@ from bot.text.words import (
     claim_terms,
     coverage,
     names_and_numbers,
+    negated,
     opposite_stems,
     with_capitals,
 )
@@ -40,12 +41,6 @@ log = logging.getLogger(__name__)
 YES, NO = "Yes", "No"
 
 
-_CONFLICT = re.compile(
-    r"\binconsisten|\bdiscrepan|\bcontradict|\bno\s+change\b|\bnot\s+(?:consistent|the same)",
-    re.IGNORECASE,
-)
-
-
 @dataclass(frozen=True)
 class _Side:
     claim: str
@@ -53,6 +48,9 @@ class _Side:
     published: date | None = None
     """The day the side's article was published, when the question names it ("the TechCrunch
     report published on October 6, 2023"): where to look, not what the article says."""
+    context: str = ""
+    """For a clause that names no publication ("specifically mentioning his two touchdowns"):
+    the clause it continues, searched with it (who "his" is), never part of its claim."""
 
 
 _PUBLISHED_ON = re.compile(
@@ -88,11 +86,11 @@ def publication_day(text: str) -> tuple[str, date | None]:
     return text, first
 
 
-def _dated_side(text: str, sources: tuple[str, ...]) -> _Side:
+def _dated_side(text: str, sources: tuple[str, ...], context: str = "") -> _Side:
     """A side from its question text: the publication date taken out, the scaffolding too."""
     undated, day = publication_day(text)
     claim = side_claim(undated)
-    return _Side(claim if claim_terms(claim) else side_claim(text), sources, day)
+    return _Side(claim if claim_terms(claim) else side_claim(text), sources, day, context)
 
 
 def side_claim(text: str) -> str:
@@ -106,7 +104,11 @@ def side_claim(text: str) -> str:
             r"^(?:(?:does|do|did|is|are|was|were|has|have|had|the|an?|articles?|reports?|"
             r"from|by|both|also|another|while|whereas|and|or|same|source|that|other|one|"
             r"suggests?|suggested|indicates?|indicated|implies|imply|claims?|"
-            r"mention(?:s|ed)?|discuss(?:es|ed)?|describes?|described|reported|published)\s+)+",
+            r"mention(?:s|ed|ing)?|discuss(?:es|ed|ing)?|describ(?:e|es|ed|ing)|reported|"
+            # a clause that names no publication: "with one discussing …", "and the other
+            # detailing …", "while also characterizing …", "specifically mentioning …"
+            r"published|with|specifically|detail(?:s|ed|ing)|characteri[sz](?:e|es|ed|ing)|"
+            r"depict(?:s|ed|ing)?|indicating|suggesting|on|about|regarding|concerning)\s+)+",
             kept,
             re.IGNORECASE,
         )
@@ -157,14 +159,23 @@ def _mention_groups(analysis: QueryAnalysis, sources: tuple[str, ...]) -> list[t
 
 
 def _sides(bot: Briefbot, question: Question) -> list[_Side]:
-    """The question's sides: one per clause that names publications; a clause naming several
-    publications "respectively" is one side per publication."""
+    """The question's sides: one per clause; a clause naming several publications
+    "respectively" is one side per publication. A clause that names none ("and did the same
+    source also report a win for the Eagles") is asked of the publications named before it (of
+    all the question names when none is): every part of the question is checked, or a "Yes"
+    would rest on half of it."""
     analysis = bot.retriever.analyse(question.text)
-    clauses = [(c.text, c.sources) for c in analysis.clauses if c.sources]
+    clauses: list[tuple[str, tuple[str, ...], str]] = []
+    if any(c.sources for c in analysis.clauses):
+        named, before = analysis.named_sources(), ""
+        for c in analysis.clauses:
+            if c.sources:
+                named, before = c.sources, side_claim(publication_day(c.text)[0])
+            clauses.append((c.text, c.sources or named, "" if c.sources else before))
     if not clauses:
-        clauses = [(analysis.topic or question.text, analysis.named_sources())]
+        clauses = [(analysis.topic or question.text, analysis.named_sources(), "")]
     sides: list[_Side] = []
-    for text, sources in clauses:
+    for text, sources, context in clauses:
         if not claim_terms(text):
             continue
         groups = _mention_groups(analysis, sources)
@@ -172,7 +183,7 @@ def _sides(bot: Briefbot, question: Question) -> list[_Side]:
         if shared:
             sides.extend(_dated_side(c, g) for c, g in zip(shared, groups, strict=True))
         else:
-            sides.append(_dated_side(_RESPECTIVELY.sub("", text), sources))
+            sides.append(_dated_side(_RESPECTIVELY.sub("", text), sources, context))
     return sides
 
 
@@ -203,7 +214,8 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
         scopes.insert(0, replace(scope, since=side.published, until=side.published))
     passages: list[ScoredChunk] = []
     for where in scopes:
-        for p in bot.retriever.retrieve(side.claim, k=depth, filters=where):
+        query = f"{side.context} {side.claim}".strip()
+        for p in bot.retriever.retrieve(query, k=depth, filters=where):
             if p.article is not None and all(p.chunk.id != q.chunk.id for q in passages):
                 passages.append(p)
     passages = passages[:depth]
@@ -215,36 +227,54 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
         names_in_articles=bool(side.sources),
     )
     terms = claim_terms(side.claim)
+    reported = result.supported
+    if not reported and not _blind_spot(side.claim):
+        reported = any(_reports(bot, side.claim, terms, p) for p in passages[:3])
+    return _SideResult(result, passages, reported)
+
+
+def _blind_spot(claim: str) -> bool:
+    """Is the side's point what word coverage and MiniLM similarity cannot see, a negation?
+    "Sportsbooks do not adjust odds" shares every word with "sportsbooks adjust odds", and
+    embeddings barely tell them apart: such a side counts only when the claim checker, which
+    compares negations, supports it."""
+    return negated(claim)
+
+
+def _reports(bot: Briefbot, claim: str, terms: Sequence[Term], passage: ScoredChunk) -> bool:
+    """Does ``passage`` report the side: its names in the passage's article (title and text,
+    or as the article writes them, "Bankman-Fried"), and in the passage itself most of its
+    terms or a sentence close by meaning, with its predicates that have an opposite
+    ("victory", "exclude") written there, or a word alike ("won"): neither coverage nor MiniLM
+    tells "failed to identify" from "identified". The passage is what is quoted; the rest of a
+    long article may say anything."""
+    thresholds = bot.settings.answer
+    article = passage.article
+    assert article is not None
     names = names_and_numbers(terms)
     numbers = [t for t in names if t.weight >= 2.0]
-    reported = False
-    names_reader = ClaimChecker(names_in_articles=True)
-    for p in passages[:3]:
-        assert p.article is not None
-        stems = with_capitals(claim_stems(p.article.text + "\n" + metadata_text(p)))
-        # its names' words, or its names as the article writes them ("Bankman-Fried")
-        named = max(
-            coverage(names, stems) if names else 1.0,
-            min(
-                names_written(side.claim, p.article, names_reader),
-                coverage(numbers, stems) if numbers else 1.0,
-            ),
-        )
-        if named < thresholds.side_names or _says_opposite(terms, stems):
-            continue
-        if coverage(terms, stems) >= thresholds.side_coverage or (
-            _closest_sentence(bot, side.claim, p) >= thresholds.side_similarity
-        ):
-            reported = True
-            break
-    return _SideResult(result, passages, reported or result.supported)
+    in_article = with_capitals(claim_stems(article.text + "\n" + metadata_text(passage)))
+    named = max(
+        coverage(names, in_article) if names else 1.0,
+        min(
+            names_written(claim, article, ClaimChecker(names_in_articles=True)),
+            coverage(numbers, in_article) if numbers else 1.0,
+        ),
+    )
+    if named < thresholds.side_names:
+        return False
+    stems = with_capitals(claim_stems(passage.chunk.text + "\n" + metadata_text(passage)))
+    if any(opposite_stems(t.stem) and not stems & _alike(t.stem) for t in terms):
+        return False
+    return coverage(terms, stems) >= thresholds.side_coverage or (
+        _closest_sentence(bot, claim, passage) >= thresholds.side_similarity
+    )
 
 
-def _says_opposite(terms: Sequence[Term], stems: set[str]) -> bool:
-    """Does a text (its ``stems``) hold the opposite of a predicate of the side that it lacks
-    ("victory" where the side says "loss")? Then it does not report the side, however many of
-    its other words it holds."""
-    return any(stems & opposite_stems(t.stem) for t in terms if t.stem not in stems)
+def _alike(stem: str) -> set[str]:
+    """``stem`` and the predicates that say the same as it in the opposite-predicate table
+    ("victory": win, won, gain), the opposites of its opposites."""
+    return {stem}.union(*(opposite_stems(o) for o in opposite_stems(stem)))
 
 
 def _closest_sentence(bot: Briefbot, claim: str, passage: ScoredChunk) -> float:
@@ -308,32 +338,46 @@ def settle_yes_no(
     results = [_check_side(bot, side, filters) for side in sides]
     verdicts = [r.verdict for r in results]
     log.info("yes/no sides %s: %s", [s.claim for s in sides], [v.value for v in verdicts])
-    text = question.text
-    # "consistent or inconsistent?" asks about agreement, whichever word comes second
-    conflict_asked = bool(_CONFLICT.search(text)) and not _OPTIONS.search(text)
     short: str | None = None
-    if Verdict.CONTRADICTED in verdicts:
-        short = YES if conflict_asked else NO
+    if relation_asked(question.text):
+        pass  # each side checked alone shows what it says, not how the sides relate
+    elif Verdict.CONTRADICTED in verdicts:
+        short = NO
     elif all(r.reported for r in results):
-        short = NO if conflict_asked else YES
+        short = YES
     body, citations, used = _side_lines(bot, sides, results)
     if not citations:
         return None
-    return Settled(_as_option(text, short), body, citations, used)
+    return Settled(short, body, citations, used)
 
 
-_OPTIONS = re.compile(
-    r"\b(consistent|similar|the same|aligned)\s+or\s+(inconsistent|different|changed?)\b",
+_RELATION = re.compile(
+    r"\b(?:identical(?:ly)?|similar(?:ly|ity)?|alike|same|"
+    r"differ(?:s|ed|ent|ently|ence|ences)?|chang(?:e|es|ed)|"
+    r"(?:in)?consisten(?:t|cy|tly)|discrepanc(?:y|ies)|align(?:s|ed|ment)?|contrast|"
+    r"contradict(?:s|ed|ion|ory)?)\b",
+    re.IGNORECASE,
+)
+# "the same source", "the same day": which article is meant, not how two articles relate
+_SAME_REFERENCE = re.compile(
+    r"\bsame\s+(?:news\s+)?(?:source|outlet|publication|publisher|site|website|newspaper|"
+    r"author|day|date|topic|article|report|network)s?\b",
     re.IGNORECASE,
 )
 
 
-def _as_option(question: str, short: str | None) -> str | None:
-    """ "…, consistent or inconsistent?" is answered with the option, not yes or no."""
-    match = _OPTIONS.search(question)
-    if short is None or match is None:
-        return short
-    return match.group(1 if short == YES else 2).capitalize()
+def relation_asked(question: str) -> bool:
+    """Does the question ask how its sides relate: the same, identical, similar, different,
+    changed, consistent? Each side checked alone shows what each source says, never that the
+    two say it alike or differently ("did A describe X identically to how B describes Y" has
+    both sides true and the answer no; the checker does not weigh a word such as
+    "inconsistent" either), so neither "Yes" nor "No" follows from the sides: the answer
+    shows what each source says."""
+    return bool(_RELATION.search(_SAME_REFERENCE.sub(" ", question)))
+
+
+_ASKED_AFTER_LEAD = re.compile(r",\s*(?=(?:did|was|were|had|has|have|is|are)\b)", re.IGNORECASE)
+"""Where "Before A, did B?" turns from the event it dates against to what it asks about."""
 
 
 def settle_order(
@@ -341,15 +385,19 @@ def settle_order(
 ) -> Settled | None:
     """Was X reported before Y: the publication dates of the articles that support (or, failing
     the checker, report) X and Y."""
-    match = re.search(r"\b(before|after)\b", question.text, re.IGNORECASE)
+    text = question.text
+    match = re.search(r"\b(before|after)\b", text, re.IGNORECASE)
     if match is None:
         return None
-    analysis = bot.retriever.analyse(question.text)
-    cut = match.start()
-    halves = (question.text[:cut], question.text[match.end() :])
+    analysis = bot.retriever.analyse(text)
+    spans = [(0, match.start()), (match.end(), len(text))]
+    asked = _ASKED_AFTER_LEAD.search(text, match.end()) if match.start() == 0 else None
+    if asked is not None:  # "Before A, did B?" asks whether B came before A
+        spans = [(asked.end(), len(text)), (match.end(), asked.start())]
     sides = []
-    for lo, half in ((0, halves[0]), (match.end(), halves[1])):
-        inside = [m for m in analysis.sources if lo <= m.start < lo + len(half)]
+    for lo, hi in spans:
+        half = text[lo:hi]
+        inside = [m for m in analysis.sources if lo <= m.start < hi]
         named = tuple(dict.fromkeys(s for m in inside for s in m.sources))
         for mention in sorted(inside, key=lambda m: -m.start):  # the publication is no claim
             half = half[: mention.start - lo] + " " + half[mention.end - lo :]
