@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 from bot.answer.evidence import Evidence
 from bot.answer.question import Question
-from bot.answer.short.settled import Sentence, Settled, best_sentences, quote_lines
+from bot.answer.short.settled import (
+    Sentence,
+    Settled,
+    article_sentences,
+    best_sentences,
+    quote_lines,
+)
 from bot.text.attribution import PERSON_ROLES
 from bot.text.nlp import parse
 from bot.text.speech import (
@@ -165,26 +171,21 @@ def _pronoun_votes(evidence: Sequence[Evidence]) -> dict[frozenset[str], dict[st
     "Ellison's tenure … , she testified") and whose personal pronouns are all of one gender
     votes that gender for that name."""
     votes: dict[frozenset[str], dict[str, int]] = {}
-    seen: set[str] = set()
-    for ev in evidence[:8]:
+    for ev, a, b in article_sentences(evidence, 8):
         article = ev.passage.article
         assert article is not None
-        if article.id in seen:
+        text = article.text[a:b]
+        gender = _pronoun_gender(text)
+        if gender is None:
             continue
-        seen.add(article.id)
-        for a, b in sentence_spans(article.text, 0, len(article.text)):
-            text = article.text[a:b]
-            gender = _pronoun_gender(text)
-            if gender is None:
-                continue
-            first = (_MALE.search(text) or _FEMALE.search(text)).start()  # type: ignore[union-attr]
-            for name, opening in name_mentions(text[:first]):
-                if opening and " " in name:  # "Using Caroline Ellison": not a first name
-                    name = name.split(" ", 1)[1]
-                words = _words(name)
-                if words:
-                    per_gender = votes.setdefault(words, {})
-                    per_gender[gender] = per_gender.get(gender, 0) + 1
+        first = (_MALE.search(text) or _FEMALE.search(text)).start()  # type: ignore[union-attr]
+        for name, opening in name_mentions(text[:first]):
+            if opening and " " in name:  # "Using Caroline Ellison": not a first name
+                name = name.split(" ", 1)[1]
+            words = _words(name)
+            if words:
+                per_gender = votes.setdefault(words, {})
+                per_gender[gender] = per_gender.get(gender, 0) + 1
     return votes
 
 

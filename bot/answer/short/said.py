@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from bot.answer.evidence import Evidence
 from bot.answer.extractive import balanced_span
 from bot.answer.question import Question
-from bot.answer.short.settled import Sentence, Settled, quote_lines
+from bot.answer.short.settled import Sentence, Settled, article_sentences, quote_lines
 from bot.text.speech import (
     same_actor,
 )
@@ -18,7 +18,6 @@ from bot.text.words import (
     claim_stems,
     coverage,
 )
-from vectorstore.sentences import sentence_spans
 
 
 def settle_said(question: Question, evidence: Sequence[Evidence]) -> Settled | None:
@@ -34,21 +33,16 @@ def settle_said(question: Question, evidence: Sequence[Evidence]) -> Settled | N
     if not topic:
         return None
     picks: list[tuple[float, float, Sentence]] = []
-    seen: set[str] = set()
-    for ev in evidence[:6]:
+    for ev, start, end in article_sentences(evidence, 6):
         article = ev.passage.article
         assert article is not None
-        if article.id in seen:
+        text = article.text[start:end]
+        on_topic = coverage(topic, claim_stems(text))
+        if on_topic <= 0 or looks_like_instruction(text):
             continue
-        seen.add(article.id)
-        for start, end in sentence_spans(article.text, 0, len(article.text)):
-            text = article.text[start:end]
-            on_topic = coverage(topic, claim_stems(text))
-            if on_topic <= 0 or looks_like_instruction(text):
-                continue
-            if any(same_actor(speaker, who) for who in speakers_of(article.text, start, end)):
-                pick = Sentence(ev.passage, start, end, on_topic)
-                picks.append((on_topic, _quoted_share(pick), pick))
+        if any(same_actor(speaker, who) for who in speakers_of(article.text, start, end)):
+            pick = Sentence(ev.passage, start, end, on_topic)
+            picks.append((on_topic, _quoted_share(pick), pick))
     if not picks:
         return None
     best = max(p[0] for p in picks)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from bot.answer.evidence import Evidence
@@ -11,6 +11,7 @@ from bot.claims import DEFAULT_MAX_CHARS, clause_window
 from bot.text.untrusted import looks_like_instruction
 from bot.types import Citation
 from vectorstore.models import ScoredChunk
+from vectorstore.sentences import sentence_spans
 
 
 @dataclass
@@ -34,6 +35,23 @@ class Sentence:
     def text(self) -> str:
         assert self.passage.article is not None
         return self.passage.article.text[self.start : self.end]
+
+
+def article_sentences(
+    evidence: Sequence[Evidence], articles: int
+) -> Iterator[tuple[Evidence, int, int]]:
+    """Every sentence ``(evidence, start, end)`` of the whole articles behind the first
+    ``articles`` passages, each article once: where an answer looks beyond the passage
+    retrieval found (a speaker's other words, how the articles write a name)."""
+    seen: set[str] = set()
+    for ev in evidence[:articles]:
+        article = ev.passage.article
+        assert article is not None
+        if article.id in seen:
+            continue
+        seen.add(article.id)
+        for start, end in sentence_spans(article.text, 0, len(article.text)):
+            yield ev, start, end
 
 
 def best_sentences(evidence: Sequence[Evidence], passages: int = 8) -> list[Sentence]:
