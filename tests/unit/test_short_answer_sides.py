@@ -439,3 +439,36 @@ def test_before_a_did_b_asks_whether_b_came_first() -> None:
             day,
         )
         assert short_answer(question, norway, united) == expected
+
+
+# ---- both sources, unnamed ---------------------------------------------------------------------
+
+_WIRE = article(
+    "w1",
+    "Daily Wire Service",
+    "Talks stalled",
+    "Talks between Washington and Pyongyang have been deadlocked since the failed summit in "
+    "Hanoi in 2019. The port of Nampo was closed for repairs last week.",
+)
+_PAPER = article(
+    "p1",
+    "Evening Paper",
+    "A standstill",
+    "Talks between Washington and Pyongyang have been deadlocked since the failed summit in "
+    "Hanoi in 2019, diplomats said. A new ferry line opened in Busan on Monday.",
+)
+
+
+def test_both_sources_needs_each_independent_source_to_say_it() -> None:
+    said_by_both = "Do both sources report that talks have been deadlocked since the Hanoi summit?"
+    bot = FakeBot(FakeRetriever([_WIRE, _PAPER]))
+    settled = settle(bot, Question.read(said_by_both), [])  # type: ignore[arg-type]
+    assert settled is not None and settled.short_answer == "Yes"
+    assert {c.article_id for c in settled.citations} == {"w1", "p1"}  # one quote per source
+    # only the wire says the port closed: "both" is not settled, and no "No" either
+    said_by_one = "Do both articles report that the port of Nampo was closed for repairs?"
+    settled = settle(bot, Question.read(said_by_one), [])  # type: ignore[arg-type]
+    assert settled is not None and settled.short_answer is None
+    assert "w1" in {c.article_id for c in settled.citations}
+    # one source alone can never be "both"
+    assert short_answer(said_by_both, _WIRE) is None

@@ -336,6 +336,12 @@ def settle_yes_no(
     if not sides:
         return None
     results = [_check_side(bot, side, filters) for side in sides]
+    if _EVERY_SOURCE.search(question.text) and len(sides) == 1 and not sides[0].sources:
+        # "do both sources report X?": one side per independent source, each checked alone
+        sides, results = _per_source(bot, sides[0], results[0], _EVERY_SOURCE_COUNT)
+        if len(results) < _EVERY_SOURCE_COUNT:  # only one source bears on it: not "both"
+            body, citations, used = _side_lines(bot, sides, results)
+            return Settled(None, body, citations, used) if citations else None
     verdicts = [r.verdict for r in results]
     log.info("yes/no sides %s: %s", [s.claim for s in sides], [v.value for v in verdicts])
     short: str | None = None
@@ -349,6 +355,47 @@ def settle_yes_no(
     if not citations:
         return None
     return Settled(short, body, citations, used)
+
+
+_EVERY_SOURCE = re.compile(
+    r"\b(?:both|all|each|every)\s+(?:of\s+the\s+)?(?:two\s+)?(?:the\s+)?"
+    r"(?:sources?|articles?|reports?|outlets?|publications?|papers?|stories|story)\b",
+    re.IGNORECASE,
+)
+_EVERY_SOURCE_COUNT = 2
+"""Independent sources that must each report a side before "both sources" can be Yes."""
+
+
+def _per_source(
+    bot: Briefbot, side: _Side, result: _SideResult, count: int
+) -> tuple[list[_Side], list[_SideResult]]:
+    """A side no question words tie to a publication, split by independent source
+    (``IndependentSources``: copies and one publisher's articles count once) among the passages
+    found for it, the first ``count`` sources in the order found, each checked on its own
+    passages: "do both sources report X" is a side per source, not one quote from either."""
+    from bot.briefing.publishers import IndependentSources
+
+    passages = [p for p in result.passages if p.article is not None]
+    independent = IndependentSources(p.article for p in passages)  # type: ignore[misc]
+    order: list[str] = []
+    for p in passages:
+        key = independent.of(p.article.id)  # type: ignore[union-attr]
+        if key not in order:
+            order.append(key)
+    sides, results = [], []
+    for key in order[:count]:
+        own = [p for p in passages if independent.of(p.article.id) == key]  # type: ignore[union-attr]
+        checked = check(
+            side.claim, own, embeddings=bot.sentence_embeddings, thresholds=bot.settings.claims
+        )
+        terms = claim_terms(side.claim)
+        reported = checked.supported or (
+            not _blind_spot(side.claim)
+            and any(_reports(bot, side.claim, terms, p) for p in own[:3])
+        )
+        sides.append(replace(side, sources=(independent.name(key),)))
+        results.append(_SideResult(checked, own, reported))
+    return sides, results
 
 
 _RELATION = re.compile(
