@@ -218,18 +218,25 @@ def _check_side(bot: Briefbot, side: _Side, filters: SearchFilters | None) -> _S
         for p in bot.retriever.retrieve(query, k=depth, filters=where):
             if p.article is not None and all(p.chunk.id != q.chunk.id for q in passages):
                 passages.append(p)
-    passages = passages[:depth]
+    return _judged(bot, side.claim, passages[:depth], names_in_articles=bool(side.sources))
+
+
+def _judged(
+    bot: Briefbot, claim: str, passages: list[ScoredChunk], names_in_articles: bool
+) -> _SideResult:
+    """A side's claim against its passages: the checker's verdict, and whether they at least
+    report it (supported, or ``_reports`` by one of the first three unless negated)."""
     result = check(
-        side.claim,
+        claim,
         passages,
         embeddings=bot.sentence_embeddings,
         thresholds=bot.settings.claims,
-        names_in_articles=bool(side.sources),
+        names_in_articles=names_in_articles,
     )
-    terms = claim_terms(side.claim)
+    terms = claim_terms(claim)
     reported = result.supported
-    if not reported and not _blind_spot(side.claim):
-        reported = any(_reports(bot, side.claim, terms, p) for p in passages[:3])
+    if not reported and not _blind_spot(claim):
+        reported = any(_reports(bot, claim, terms, p) for p in passages[:3])
     return _SideResult(result, passages, reported)
 
 
@@ -336,16 +343,17 @@ def settle_yes_no(
     if not sides:
         return None
     results = [_check_side(bot, side, filters) for side in sides]
+    too_few_sources = False
     if _EVERY_SOURCE.search(question.text) and len(sides) == 1 and not sides[0].sources:
         # "do both sources report X?": one side per independent source, each checked alone
         sides, results = _per_source(bot, sides[0], results[0], _EVERY_SOURCE_COUNT)
-        if len(results) < _EVERY_SOURCE_COUNT:  # only one source bears on it: not "both"
-            body, citations, used = _side_lines(bot, sides, results)
-            return Settled(None, body, citations, used) if citations else None
+        too_few_sources = len(results) < _EVERY_SOURCE_COUNT
     verdicts = [r.verdict for r in results]
     log.info("yes/no sides %s: %s", [s.claim for s in sides], [v.value for v in verdicts])
     short: str | None = None
-    if relation_asked(question.text):
+    if too_few_sources:
+        pass  # only one source bears on it: never "both", and no "No" either
+    elif relation_asked(question.text):
         pass  # each side checked alone shows what it says, not how the sides relate
     elif Verdict.CONTRADICTED in verdicts:
         short = NO
@@ -377,24 +385,13 @@ def _per_source(
 
     passages = [p for p in result.passages if p.article is not None]
     independent = IndependentSources(p.article for p in passages)  # type: ignore[misc]
-    order: list[str] = []
+    by_source: dict[str, list[ScoredChunk]] = {}  # in the order found
     for p in passages:
-        key = independent.of(p.article.id)  # type: ignore[union-attr]
-        if key not in order:
-            order.append(key)
+        by_source.setdefault(independent.of(p.article.id), []).append(p)  # type: ignore[union-attr]
     sides, results = [], []
-    for key in order[:count]:
-        own = [p for p in passages if independent.of(p.article.id) == key]  # type: ignore[union-attr]
-        checked = check(
-            side.claim, own, embeddings=bot.sentence_embeddings, thresholds=bot.settings.claims
-        )
-        terms = claim_terms(side.claim)
-        reported = checked.supported or (
-            not _blind_spot(side.claim)
-            and any(_reports(bot, side.claim, terms, p) for p in own[:3])
-        )
+    for key, own in list(by_source.items())[:count]:
         sides.append(replace(side, sources=(independent.name(key),)))
-        results.append(_SideResult(checked, own, reported))
+        results.append(_judged(bot, side.claim, own, names_in_articles=False))
     return sides, results
 
 
