@@ -84,7 +84,7 @@ def build_article(doc: ParsedDocument) -> Article:
         language=doc.language,
         origin=doc.origin,
         simhash=f"{simhash(doc.text):016x}",
-        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        ingested_at=datetime.now(UTC).isoformat(timespec="microseconds"),  # vs a visit: same second
     )
 
 

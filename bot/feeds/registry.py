@@ -50,8 +50,10 @@ ENTRY_RETENTION = timedelta(days=30)
 keeps a re-appearing article from being stored twice)."""
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def now_iso(timespec: str = "seconds") -> str:
+    """UTC now; ``timespec="microseconds"`` where the moment is compared with articles'
+    ``ingested_at`` (a visit and an ingest can fall in the same second)."""
+    return datetime.now(UTC).isoformat(timespec=timespec)
 
 
 class FeedError(ValueError):
@@ -228,7 +230,7 @@ class FeedRegistry:
             con.execute(
                 "INSERT INTO meta (key, value) VALUES ('library_visit', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (now_iso(),),
+                (now_iso("microseconds"),),
             )
         return row[0] if row else None
 

@@ -333,3 +333,24 @@ def test_collection_switcher_and_digest_page(home: Path) -> None:
     quotes = [m.value for m in at.markdown if ":orange-background[" in m.value]
     assert quotes, "each story shows its verified quote highlighted"
     assert {b.label for b in at.get("download_button")} >= {"Download DOCX", "Download PDF"}
+
+
+def test_an_article_ingested_in_the_same_second_as_the_visit_is_new() -> None:
+    from bot.feeds.registry import now_iso
+    from ui.views.feeds import is_new
+    from vectorstore.ingest import build_article
+    from vectorstore.models import Article, ParsedDocument
+
+    visit = now_iso("microseconds")  # what a Library visit records
+    # a feed refreshed right after the visit: stamped the same second, and still new
+    assert is_new(build_article(ParsedDocument(text="A ferry strike ended.", title="t")), visit)
+
+    def ingested(at: str) -> Article:
+        return Article(id="a", title="t", text="x", content_hash="h", ingested_at=at)
+
+    visit = "2026-12-01T04:50:12.250000+00:00"
+    assert not is_new(ingested("2026-12-01T04:50:12.100000+00:00"), visit)
+    # a store written to the second: compared as moments
+    assert is_new(ingested("2026-12-01T04:50:13+00:00"), visit)
+    assert not is_new(ingested("2026-12-01T04:50:11+00:00"), visit)
+    assert not is_new(ingested(""), visit)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import streamlit as st
 
 from bot.feeds import FeedError, RefreshBusy
@@ -90,12 +92,16 @@ def visit_reference(bot: Briefbot) -> str:
             previous = bot.feeds.mark_visit()
         except OSError:  # a read-only home: nothing is marked, nothing breaks
             previous = None
-        held[collection] = previous or now_iso()
+        held[collection] = previous or now_iso("microseconds")
     return held[collection]
 
 
 def is_new(article: Article, since: str) -> bool:
-    return bool(article.ingested_at) and article.ingested_at > since
+    """Ingested after ``since``, compared as moments: stamps written to the second (older
+    stores) and to the microsecond order correctly, where their strings would not."""
+    if not article.ingested_at:
+        return False
+    return datetime.fromisoformat(article.ingested_at) > datetime.fromisoformat(since)
 
 
 def new_articles_notice(articles: list[Article], since: str) -> None:
